@@ -1,0 +1,1 @@
+"""facewatch: real-time face-recognition alerts on AWS."""

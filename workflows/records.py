@@ -1,0 +1,41 @@
+"""The record contract between analysis (stream processor or camera agent) and the match workflow.
+
+Every Kinesis Data Stream record is one JSON document in the Amazon Rekognition
+stream processor output schema (InputInformation / StreamProcessorInformation /
+FaceSearchResponse). Both analysis modes write it; everything downstream reads it.
+
+Edge mode adds one top-level field, `FacewatchSnapshot`, naming the images the
+camera agent uploaded for that frame, so the workflow needs no video archive:
+
+    "FacewatchSnapshot": {
+        "Bucket": "<audit bucket>",
+        "FrameKey": "snapshots/<camera>/<epoch-ms>/frame.jpg",
+        "FaceKeys": ["snapshots/<camera>/<epoch-ms>/face-0.jpg", ...]
+    }
+
+`FaceKeys[i]` is the crop of `FaceSearchResponse[i].DetectedFace`. Rekognition's
+own records never carry the field; its presence is what the snapshot handler
+uses to tell the modes apart.
+
+The camera name is the stream-name segment of `InputInformation.KinesisVideo.StreamArn`
+(`arn:<partition>:kinesisvideo:<region>:<account>:stream/<camera>/<suffix>`):
+the stack names each Kinesis video stream after its camera, and the camera
+agent writes `edge_stream_arn(...)` for cameras without a video stream.
+"""
+
+from __future__ import annotations
+
+SNAPSHOT_FIELD = "FacewatchSnapshot"
+SNAPSHOT_PREFIX = "snapshots/"
+AUDIT_PREFIX = "audit/"
+EDGE_STREAM_SUFFIX = "edge"
+
+
+def edge_stream_arn(camera: str, *, region: str, account_id: str, partition: str = "aws") -> str:
+    """The stable, video-stream-shaped ARN that names an edge camera in its records."""
+    return f"arn:{partition}:kinesisvideo:{region}:{account_id}:stream/{camera}/{EDGE_STREAM_SUFFIX}"
+
+
+def camera_from_stream_arn(stream_arn: str) -> str:
+    """The camera name a record belongs to (the workflow does the same with States.StringSplit)."""
+    return stream_arn.split("/")[1]
