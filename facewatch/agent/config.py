@@ -1,0 +1,67 @@
+"""Settings of one camera agent run (built by the CLI, or directly by tests and the local mode)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+CAMERA_NAME = re.compile(r"[a-zA-Z0-9_.\-]{1,256}")
+SnapshotPolicy = Literal["matches", "all", "none"]
+
+
+@dataclass(frozen=True)
+class ReconnectPolicy:
+    """Exponential backoff for network and webcam sources: base, 2*base, ... capped at `max_delay`.
+
+    After `max_attempts` consecutive failures the agent stops with an AgentError,
+    so a camera that is gone for good ends in a visible error, not a silent loop.
+    """
+
+    base_delay: float = 1.0
+    max_delay: float = 30.0
+    max_attempts: int = 10
+
+    def delays(self) -> list[float]:
+        return [min(self.max_delay, self.base_delay * 2**i) for i in range(self.max_attempts)]
+
+
+@dataclass(frozen=True)
+class AgentConfig:
+    camera: str
+    source: str
+    collection_id: str
+    stream_arn: str
+    fps: float = 5.0
+    search_interval: float = 1.0
+    threshold: float = 80.0
+    max_faces: int = 5
+    max_seconds: float | None = None
+    # dlib HOG finds faces of ~80 px and larger at 0; 1 finds ~40 px faces at ~4x the cost.
+    upsample: int = 0
+    # Which records get their frame and face crops uploaded to S3 (when an uploader is given):
+    # only records with a match (what the match workflow needs), every record, or none.
+    snapshot_policy: SnapshotPolicy = "matches"
+    reconnect: ReconnectPolicy = ReconnectPolicy()
+
+    def __post_init__(self) -> None:
+        from .errors import AgentError
+
+        if not CAMERA_NAME.fullmatch(self.camera):
+            raise AgentError(
+                f"invalid camera name {self.camera!r}",
+                "use 1-256 letters, digits, '_', '.' or '-' (the name becomes the stream-name "
+                "segment of the record's StreamArn, as a Kinesis video stream name would)",
+            )
+        if self.fps <= 0:
+            raise AgentError(f"--fps must be positive, got {self.fps}", "use e.g. --fps 5")
+        if self.search_interval < 0:
+            raise AgentError(
+                f"--search-interval must be >= 0, got {self.search_interval}",
+                "use e.g. --search-interval 1.0",
+            )
+        if not 0 <= self.threshold <= 100:
+            raise AgentError(
+                f"--threshold must be between 0 and 100, got {self.threshold}",
+                "use e.g. --threshold 80",
+            )

@@ -1,0 +1,246 @@
+"""Frames from a camera: a video file, a webcam index or an rtsp/http(s) URL, through OpenCV.
+
+Frames are sampled at the analysis rate by *source* time (the file's timestamps,
+or the capture clock for live sources), never by sleeping, so a file is analysed
+as fast as the machine allows and a live source is never slowed down.
+
+A file ends cleanly. A live source that fails to open or stops delivering frames
+is reopened with exponential backoff (`ReconnectPolicy`); each (re)connection is a
+new `segment`, so the tracker can forget boxes from before the gap.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import cv2
+import numpy as np
+
+from .config import ReconnectPolicy
+from .errors import AgentError
+from .logs import log_event
+
+log = logging.getLogger("facewatch.agent.source")
+
+SourceKind = Literal["file", "webcam", "network"]
+NETWORK_SCHEMES = ("rtsp://", "rtsps://", "rtmp://", "http://", "https://")
+# Half a frame of tolerance when comparing source timestamps to the sampling grid,
+# so 29.97 fps material sampled at 5 fps keeps a steady 6-frame stride.
+GRID_TOLERANCE = 0.01
+NETWORK_TIMEOUT_MS = 10_000
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One sampled frame. `source_time` is seconds since the segment started; `epoch` is the
+    producer time of the frame (Unix seconds)."""
+
+    index: int
+    segment: int
+    source_time: float
+    epoch: float
+    bgr: np.ndarray = field(repr=False)
+
+    @property
+    def height(self) -> int:
+        return int(self.bgr.shape[0])
+
+    @property
+    def width(self) -> int:
+        return int(self.bgr.shape[1])
+
+
+def classify_source(source: str) -> tuple[SourceKind, str | int]:
+    """What kind of source `source` names, and the argument for `cv2.VideoCapture`."""
+    text = source.strip()
+    if text.isdigit():
+        return "webcam", int(text)
+    if text.lower().startswith(NETWORK_SCHEMES):
+        return "network", text
+    return "file", text
+
+
+Opener = Callable[[str | int], Any]
+
+
+@dataclass
+class SourceStats:
+    frames_read: int = 0
+    frames_sampled: int = 0
+    reconnects: int = 0
+
+
+class VideoSource:
+    """Iterate `frames()` to get the sampled frames of `source` at `fps`."""
+
+    def __init__(
+        self,
+        source: str,
+        *,
+        fps: float,
+        reconnect: ReconnectPolicy | None = None,
+        opener: Opener | None = None,
+        wall_clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.source = source
+        self.kind, self.target = classify_source(source)
+        self.period = 1.0 / fps
+        self.reconnect = reconnect or ReconnectPolicy()
+        self.stats = SourceStats()
+        self._opener: Opener = opener or _open_capture
+        self._wall_clock = wall_clock
+        self._monotonic = monotonic
+        self._sleep = sleep
+
+    # -- opening ---------------------------------------------------------------------------
+
+    def _open_once(self) -> Any | None:
+        capture = self._opener(self.target)
+        if capture is not None and capture.isOpened():
+            return capture
+        if capture is not None:
+            capture.release()
+        return None
+
+    def _open_file(self) -> Any:
+        path = Path(str(self.target))
+        if not path.exists():
+            raise AgentError(
+                f"video source {self.source!r} does not exist",
+                "pass an existing video file, a webcam index (0) or an rtsp:// / http(s):// URL",
+            )
+        capture = self._open_once()
+        if capture is None:
+            raise AgentError(
+                f"cannot read video source {self.source!r}: OpenCV could not open it as video",
+                "check that the file is a video OpenCV/FFmpeg can decode (e.g. .mp4 H.264)",
+            )
+        return capture
+
+    def _open_live(self, *, first: bool) -> Any:
+        """Open a webcam or network source, retrying with exponential backoff."""
+        delays = self.reconnect.delays()
+        for attempt in range(len(delays) + 1):
+            capture = self._open_once()
+            if capture is not None:
+                if not first or attempt:
+                    self.stats.reconnects += 1
+                    log_event(log, logging.INFO, "source.connected", source=self._safe_name())
+                return capture
+            if attempt == len(delays):
+                break
+            log_event(
+                log,
+                logging.WARNING,
+                "source.retry",
+                source=self._safe_name(),
+                attempt=attempt + 1,
+                delay_s=delays[attempt],
+            )
+            self._sleep(delays[attempt])
+        raise AgentError(
+            f"cannot open {self.kind} source {self._safe_name()!r} after "
+            f"{self.reconnect.max_attempts + 1} attempts",
+            "check the URL/credentials or the camera index and that the camera is reachable",
+        )
+
+    def _safe_name(self) -> str:
+        """The source without any user:password in a URL (never log credentials)."""
+        text = str(self.target)
+        if self.kind == "network" and "@" in text:
+            scheme, _, rest = text.partition("://")
+            return f"{scheme}://***@{rest.rsplit('@', 1)[1]}"
+        return text
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def frames(self) -> Iterator[Frame]:
+        if self.kind == "file":
+            yield from self._file_frames()
+        else:
+            yield from self._live_frames()
+
+    def _file_frames(self) -> Iterator[Frame]:
+        capture = self._open_file()
+        # A file replays as if it were live from now: producer time = start + position.
+        start_epoch = self._wall_clock()
+        next_due = 0.0
+        index = -1
+        try:
+            while capture.grab():
+                index += 1
+                self.stats.frames_read += 1
+                position = max(0.0, float(capture.get(cv2.CAP_PROP_POS_MSEC)) / 1000.0)
+                if position + GRID_TOLERANCE < next_due:
+                    continue
+                ok, bgr = capture.retrieve()
+                if not ok or bgr is None:
+                    continue
+                next_due = _next_due(next_due, position, self.period)
+                self.stats.frames_sampled += 1
+                yield Frame(index, 0, position, start_epoch + position, bgr)
+        finally:
+            capture.release()
+        if index < 0:
+            raise AgentError(
+                f"video source {self.source!r} has no readable frames",
+                "check that the file is a complete video OpenCV/FFmpeg can decode",
+            )
+
+    def _live_frames(self) -> Iterator[Frame]:
+        segment = 0
+        index = -1
+        capture = self._open_live(first=True)
+        try:
+            while True:
+                segment_start = self._monotonic()
+                next_due = 0.0
+                while capture.grab():
+                    index += 1
+                    self.stats.frames_read += 1
+                    # Live clocks (webcam drivers, RTSP) report unreliable positions; the
+                    # capture time is the frame's time.
+                    now = self._monotonic()
+                    position = now - segment_start
+                    if position + GRID_TOLERANCE < next_due:
+                        continue
+                    ok, bgr = capture.retrieve()
+                    if not ok or bgr is None:
+                        continue
+                    next_due = _next_due(next_due, position, self.period)
+                    self.stats.frames_sampled += 1
+                    yield Frame(index, segment, position, self._wall_clock(), bgr)
+                capture.release()
+                log_event(log, logging.WARNING, "source.dropped", source=self._safe_name())
+                capture = self._open_live(first=False)
+                segment += 1
+        finally:
+            capture.release()
+
+
+def _open_capture(target: str | int) -> Any:
+    if isinstance(target, str) and target.lower().startswith(NETWORK_SCHEMES):
+        # Bounded waits, so a dead camera ends in a reconnect instead of a long hang.
+        timeouts = [
+            cv2.CAP_PROP_OPEN_TIMEOUT_MSEC,
+            NETWORK_TIMEOUT_MS,
+            cv2.CAP_PROP_READ_TIMEOUT_MSEC,
+            NETWORK_TIMEOUT_MS,
+        ]
+        return cv2.VideoCapture(target, cv2.CAP_FFMPEG, timeouts)
+    return cv2.VideoCapture(target)
+
+
+def _next_due(next_due: float, position: float, period: float) -> float:
+    """Advance the sampling grid past `position` (skipping slots lost to a stall)."""
+    next_due += period
+    if next_due <= position:
+        next_due = position + period
+    return next_due

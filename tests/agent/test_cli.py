@@ -1,0 +1,122 @@
+"""`camera run` on the command line: records reach the stream; errors are one line + fix."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+from typer.testing import CliRunner
+
+import facewatch.cli_camera as cli_camera
+from facewatch.cli_camera import camera_app
+
+from .conftest import CAMERA, LIN_ID, REGION
+
+STREAM = "facewatch-records"
+BUCKET = "facewatch-audit"
+
+
+@pytest.fixture
+def aws(aws_env: None, engine: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """moto for Kinesis, S3 and STS; the local engine in-process for Rekognition."""
+    with mock_aws():
+        clients = {
+            name: boto3.client(name, region_name=REGION) for name in ("kinesis", "s3", "sts")
+        }
+        clients["rekognition"] = engine
+        clients["kinesis"].create_stream(StreamName=STREAM, ShardCount=1)
+        clients["s3"].create_bucket(Bucket=BUCKET)
+        monkeypatch.setattr(cli_camera, "_clients", lambda region, endpoint_url: clients)
+        yield clients
+
+
+def invoke(*args: str) -> Any:
+    return CliRunner().invoke(camera_app, ["run", *args])
+
+
+def base_args(clip: Path, **overrides: str) -> list[str]:
+    options = {
+        "--camera": CAMERA,
+        "--source": str(clip),
+        "--collection": "enrolled",
+        "--stream": STREAM,
+        "--snapshot-bucket": BUCKET,
+        "--max-seconds": "4.5",
+    }
+    options.update(overrides)
+    return [item for pair in options.items() for item in pair]
+
+
+def stream_records(kinesis: Any) -> list[dict[str, Any]]:
+    shard = kinesis.list_shards(StreamName=STREAM)["Shards"][0]["ShardId"]
+    iterator = kinesis.get_shard_iterator(
+        StreamName=STREAM, ShardId=shard, ShardIteratorType="TRIM_HORIZON"
+    )["ShardIterator"]
+    return [json.loads(r["Data"]) for r in kinesis.get_records(ShardIterator=iterator)["Records"]]
+
+
+def test_run_sends_matched_records_with_snapshots(clip: Path, aws: Any) -> None:
+    # when
+    result = invoke(*base_args(clip))
+    # then
+    assert result.exit_code == 0, result.output
+    records = stream_records(aws["kinesis"])
+    matched = [r for r in records if r["FaceSearchResponse"][0]["MatchedFaces"]]
+    assert matched
+    assert matched[0]["FaceSearchResponse"][0]["MatchedFaces"][0]["Face"]["ExternalImageId"] == (
+        LIN_ID
+    )
+    # the edge ARN is built from the caller's account (moto's) and the camera
+    arn = records[0]["InputInformation"]["KinesisVideo"]["StreamArn"]
+    assert arn == f"arn:aws:kinesisvideo:{REGION}:123456789012:stream/{CAMERA}/edge"
+    key = matched[0]["FacewatchSnapshot"]["FrameKey"]
+    assert aws["s3"].head_object(Bucket=BUCKET, Key=key)["ContentType"] == "image/jpeg"
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ({"--collection": "nope"}, "face collection 'nope' not found"),
+        ({"--stream": "nope"}, "Kinesis data stream 'nope' not found"),
+        ({"--snapshot-bucket": "nope-bucket"}, "snapshot bucket 'nope-bucket' not found"),
+        ({"--source": "/no/such/video.mp4"}, "video source '/no/such/video.mp4' does not exist"),
+        ({"--fps": "0"}, "--fps must be positive"),
+    ],
+)
+def test_configuration_errors_exit_2_with_one_line_and_a_fix(
+    clip: Path, aws: Any, override: dict[str, str], message: str
+) -> None:
+    # when
+    result = invoke(*base_args(clip, **override))
+    # then
+    assert result.exit_code == 2
+    lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1
+    assert message in lines[0] and "(fix: " in lines[0]
+
+
+def test_missing_credentials_exit_2_with_a_fix(
+    clip: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # given no credentials anywhere (env, files, instance metadata)
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    # when
+    result = invoke(*base_args(clip, **{"--region": REGION}))
+    # then
+    assert result.exit_code == 2
+    assert "error: no AWS credentials found (fix: run `aws configure`" in result.stderr
+
+
+def test_missing_required_option_is_a_usage_error(clip: Path) -> None:
+    # when
+    result = invoke("--camera", CAMERA, "--source", str(clip))
+    # then
+    assert result.exit_code == 2
