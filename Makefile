@@ -30,5 +30,17 @@ bench: $(BIN)/.installed
 	$(BIN)/python bench/recognizer.py
 	$(BIN)/python bench/end_to_end.py
 
+# The snapshot Lambda's package: handlers/ plus Pillow wheels for the Lambda platform
+# (python3.12, x86_64; manylinux_2_28 is accepted too: Lambda's Amazon Linux 2023 has glibc 2.34).
+LAMBDA_PACKAGE := build/lambda/snapshot
+
+lambda-package: $(BIN)/.installed
+	rm -rf $(LAMBDA_PACKAGE)
+	$(BIN)/python -m pip install --quiet --target $(LAMBDA_PACKAGE) \
+		--platform manylinux2014_x86_64 --platform manylinux_2_28_x86_64 \
+		--implementation cp --python-version 3.12 --only-binary=:all: "pillow>=10"
+	mkdir -p $(LAMBDA_PACKAGE)/handlers
+	cp handlers/*.py $(LAMBDA_PACKAGE)/handlers/
+
 clean:
 	rm -rf $(VENV) build .facewatch .pytest_cache .mypy_cache .ruff_cache

@@ -33,7 +33,8 @@ EDGE_STREAM_SUFFIX = "edge"
 
 def edge_stream_arn(camera: str, *, region: str, account_id: str, partition: str = "aws") -> str:
     """The stable, video-stream-shaped ARN that names an edge camera in its records."""
-    return f"arn:{partition}:kinesisvideo:{region}:{account_id}:stream/{camera}/{EDGE_STREAM_SUFFIX}"
+    stream = f"stream/{camera}/{EDGE_STREAM_SUFFIX}"
+    return f"arn:{partition}:kinesisvideo:{region}:{account_id}:{stream}"
 
 
 def camera_from_stream_arn(stream_arn: str) -> str:

@@ -91,6 +91,12 @@ class MatchWorkflowSettings:
     channels: Channels = field(default_factory=Channels)
     dedupe_window_seconds: int = 300
     unknown_face_alerts: bool = False
+    # The Lambda that decodes and checks each batch's records (handlers/decode.py). None: the
+    # snapshot function, whose handler also answers decode events, so one function suffices.
+    decode_function_arn: str | None = None
+    # Channel retries on throttling/5xx: first wait, then doubled, at most this many retries.
+    channel_retry_interval_seconds: int = 2
+    channel_retry_max_attempts: int = 3
 
 
 @dataclass(frozen=True)

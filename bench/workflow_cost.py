@@ -1,0 +1,154 @@
+"""State transitions and cost of the match workflow, measured by running it in moto.
+
+Runs the real definition (workflows.match.build_match_definition, SNS as the one channel,
+the snapshot Lambda in-process) for three cases and counts, in each execution's history,
+the events AWS bills as state transitions (every ``*StateEntered``, retries included):
+
+- a first-sighting match (one record, one face, notified),
+- a suppressed duplicate (the same person and camera inside the dedupe window),
+- a record without matches (unknown face, alerts off).
+
+Prices (us-east-1, list prices; check https://aws.amazon.com/step-functions/pricing/):
+Standard $0.025 per 1,000 state transitions. Express $1.00 per million requests plus
+$0.00001667 per GB-second, billed in 100 ms steps at the 64 MB minimum; the Express duration
+is an ASSUMPTION (below), not a measurement: moto's timing says nothing about AWS latency.
+Lambda, DynamoDB, S3, SNS and SQS charges are the same in both and are not included.
+
+    python bench/workflow_cost.py
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "workflows")]  # record builders live with the tests
+
+import boto3  # noqa: E402
+from match_fixtures import detected_face, face_document, kinesis_record, sighting  # noqa: E402
+from moto import mock_aws  # noqa: E402
+
+from facewatch.local.bridge import lambda_task  # noqa: E402
+from handlers import snapshot  # noqa: E402
+from workflows.match import build_match_definition  # noqa: E402
+from workflows.settings import AwsEnvironment, Channels, MatchWorkflowSettings, SnsChannel  # noqa: E402
+
+logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
+
+STANDARD_PER_TRANSITION = 0.025 / 1000
+EXPRESS_PER_REQUEST = 1.00 / 1_000_000
+EXPRESS_PER_GB_SECOND = 0.00001667
+EXPRESS_MEMORY_GB = 64 / 1024
+# Assumed Express durations (seconds): a notified match waits on the snapshot Lambda
+# (KVS GetImages) and the slowest channel; the others are a few DynamoDB/S3 calls.
+EXPRESS_SECONDS = {
+    "first sighting": 2.0,
+    "suppressed duplicate": 0.4,
+    "record without matches": 0.3,
+}
+REGION, ACCOUNT = "us-east-1", "123456789012"
+
+
+def _setup() -> tuple[dict[str, Any], str]:
+    clients = {
+        n: boto3.client(n, region_name=REGION)
+        for n in ("stepfunctions", "dynamodb", "s3", "sqs", "sns")
+    }
+    for table in ("registry", "dedupe"):
+        clients["dynamodb"].create_table(
+            TableName=table,
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        )
+    for bucket in ("faces", "audit"):
+        clients["s3"].create_bucket(Bucket=bucket)
+    clients["s3"].put_object(Bucket="faces", Key="people/lin.png", Body=b"x")
+    clients["s3"].put_object_tagging(
+        Bucket="faces",
+        Key="people/lin.png",
+        Tagging={"TagSet": [{"Key": "people/lin.png", "Value": "Lin-Manuel Miranda"}]},
+    )
+    clients["dynamodb"].put_item(
+        TableName="registry",
+        Item={"pk": {"S": "face#people_lin.png"}, "ObjectKey": {"S": "people/lin.png"}},
+    )
+    settings = MatchWorkflowSettings(
+        env=AwsEnvironment(REGION, ACCOUNT),
+        analysis_mode="stream-processor",
+        registry_table="registry",
+        dedupe_table="dedupe",
+        faces_bucket="faces",
+        audit_bucket="audit",
+        dead_letter_queue_url=clients["sqs"].create_queue(QueueName="dlq")["QueueUrl"],
+        snapshot_function_arn=f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:snapshot",
+        channels=Channels(sns=SnsChannel(clients["sns"].create_topic(Name="alerts")["TopicArn"])),
+    )
+    arn = clients["stepfunctions"].create_state_machine(
+        name="match",
+        definition=json.dumps(build_match_definition(settings)),
+        roleArn=f"arn:aws:iam::{ACCOUNT}:role/sfn",
+    )["stateMachineArn"]
+    return clients, arn
+
+
+def _transitions(clients: dict[str, Any], arn: str, records: list[dict[str, Any]]) -> int:
+    sfn = clients["stepfunctions"]
+    execution = sfn.start_execution(
+        stateMachineArn=arn, name=uuid.uuid4().hex, input=json.dumps(records)
+    )
+    deadline = time.monotonic() + 60
+    while sfn.describe_execution(executionArn=execution["executionArn"])["status"] == "RUNNING":
+        if time.monotonic() > deadline:
+            raise RuntimeError("execution did not finish")
+        time.sleep(0.05)
+    events = sfn.get_execution_history(executionArn=execution["executionArn"], maxResults=1000)[
+        "events"
+    ]
+    return sum(1 for event in events if event["type"].endswith("StateEntered"))
+
+
+def measure() -> dict[str, int]:
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        clients, arn = _setup()
+        with lambda_task.install({"snapshot": snapshot.lambda_handler}):
+            return {
+                "first sighting": _transitions(
+                    clients, arn, [sighting("front-door", "people_lin.png", 1_700_000_000.0)]
+                ),
+                "suppressed duplicate": _transitions(
+                    clients, arn, [sighting("front-door", "people_lin.png", 1_700_000_060.0)]
+                ),
+                "record without matches": _transitions(
+                    clients, arn, [kinesis_record(face_document("front-door", detected_face()))]
+                ),
+            }
+
+
+def main() -> None:
+    counts = measure()
+    print(
+        "Match workflow, one record per execution (SNS channel only; each extra channel adds 1-3)"
+    )
+    print(f"{'case':<24}{'transitions':>12}{'Standard $/1k':>16}{'Express $/1k':>15}")
+    for case, transitions in counts.items():
+        standard = transitions * STANDARD_PER_TRANSITION * 1000
+        gb_seconds = EXPRESS_MEMORY_GB * max(0.1, round(EXPRESS_SECONDS[case], 1))
+        express = (EXPRESS_PER_REQUEST + gb_seconds * EXPRESS_PER_GB_SECOND) * 1000
+        print(f"{case:<24}{transitions:>12}{standard:>16.4f}{express:>15.4f}")
+    print("Express durations assumed:", ", ".join(f"{k} {v}s" for k, v in EXPRESS_SECONDS.items()))
+    print("Batching several records per execution amortises the 4 batch-level transitions.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,203 @@
+"""The match workflow's snapshot task: a face image and a time-limited link to it.
+
+- stream-processor mode (no ``FacewatchSnapshot`` in the record): Kinesis Video Streams
+  ``GetDataEndpoint(APIName=GET_IMAGES)``, then ``GetImages`` at the frame's producer
+  timestamp (fragment ``ProducerTimestamp`` + ``FrameOffsetInSeconds``); the frame is cropped
+  to the face's ``BoundingBox`` with Pillow and stored under ``snapshots/`` in the audit bucket;
+- edge mode: the crop the camera agent already uploaded (``FacewatchSnapshot.FaceKeys[i]``,
+  else its ``FrameKey``).
+
+Either way the result is presigned. A missing image never raises: the task returns
+``available: false`` and an ``error``, and the channels send their message without image.
+
+The task also returns the fragments the channels insert into markup, escaped here because
+the Amazon States Language has no escaping function: ``html_name`` (the person's name,
+HTML-escaped), ``html_image`` (an ``<img>`` paragraph, or ``""``) and ``text_image``
+(`` Snapshot: <url>`` or ``""``).
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import html
+import io
+import os
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+from botocore.client import BaseClient
+from botocore.exceptions import BotoCoreError, ClientError
+from PIL import Image, UnidentifiedImageError
+
+from handlers import decode
+
+SNAPSHOT_FIELD = "FacewatchSnapshot"  # workflows.records.SNAPSHOT_FIELD (not importable in Lambda)
+SNAPSHOT_PREFIX = "snapshots/"
+_CROP_MARGIN = 0.25  # of the box size on each side, so the face keeps some context
+_SAMPLING_INTERVAL_MS = 200  # GetImages' minimum
+_WINDOW_SECONDS = 1.0  # GetImages needs EndTimestamp > StartTimestamp
+
+
+@dataclass(frozen=True)
+class Settings:
+    audit_bucket: str
+    url_expiry_seconds: int
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        return cls(
+            audit_bucket=os.environ.get("AUDIT_BUCKET", ""),
+            url_expiry_seconds=int(os.environ.get("SNAPSHOT_URL_EXPIRY_SECONDS", "86400")),
+        )
+
+
+SETTINGS = Settings.from_env()
+s3 = boto3.client("s3")
+kinesisvideo = boto3.client("kinesisvideo")
+
+
+class SnapshotUnavailable(Exception):
+    """The image could not be obtained; the message says why."""
+
+
+@functools.lru_cache(maxsize=8)
+def archived_media_client(endpoint: str) -> BaseClient:
+    """GetImages must be sent to the stream's data endpoint."""
+    return boto3.client("kinesis-video-archived-media", endpoint_url=endpoint)
+
+
+def _presign(bucket: str, key: str) -> str:
+    return str(
+        s3.generate_presigned_url(
+            "get_object",
+            Params={"Bucket": bucket, "Key": key},
+            ExpiresIn=SETTINGS.url_expiry_seconds,
+        )
+    )
+
+
+def _edge_snapshot(snapshot: dict[str, Any], face_index: int) -> tuple[str, str]:
+    bucket = snapshot.get("Bucket")
+    face_keys = snapshot.get("FaceKeys") or []
+    key = face_keys[face_index] if 0 <= face_index < len(face_keys) else snapshot.get("FrameKey")
+    if not isinstance(bucket, str) or not isinstance(key, str):
+        raise SnapshotUnavailable(f"{SNAPSHOT_FIELD} names no image for face {face_index}")
+    try:
+        s3.head_object(Bucket=bucket, Key=key)
+    except ClientError as error:
+        raise SnapshotUnavailable(f"s3://{bucket}/{key}: {error}") from error
+    return bucket, key
+
+
+def _frame_jpeg(stream_arn: str, frame_time: float) -> bytes:
+    endpoint = kinesisvideo.get_data_endpoint(StreamARN=stream_arn, APIName="GET_IMAGES")
+    media = archived_media_client(endpoint["DataEndpoint"])
+    response = media.get_images(
+        StreamARN=stream_arn,
+        ImageSelectorType="PRODUCER_TIMESTAMP",
+        StartTimestamp=datetime.fromtimestamp(frame_time, UTC),
+        EndTimestamp=datetime.fromtimestamp(frame_time + _WINDOW_SECONDS, UTC),
+        SamplingInterval=_SAMPLING_INTERVAL_MS,
+        Format="JPEG",
+        MaxResults=1,
+    )
+    for image in response.get("Images", []):
+        if image.get("ImageContent"):
+            return base64.b64decode(image["ImageContent"])
+    errors = [image.get("Error", "no image") for image in response.get("Images", [])]
+    raise SnapshotUnavailable(f"GetImages returned no image at {frame_time}: {errors or 'empty'}")
+
+
+def crop_face(jpeg: bytes, box: dict[str, Any]) -> bytes:
+    """The face region (``BoundingBox`` ratios of the frame) with a margin, as JPEG."""
+    try:
+        frame = Image.open(io.BytesIO(jpeg)).convert("RGB")
+    except (UnidentifiedImageError, OSError) as error:
+        raise SnapshotUnavailable(f"the frame is not an image: {error}") from error
+    width, height = frame.size
+    left, top = float(box.get("Left", 0.0)), float(box.get("Top", 0.0))
+    box_w, box_h = float(box.get("Width", 1.0)), float(box.get("Height", 1.0))
+    margin_w, margin_h = box_w * _CROP_MARGIN, box_h * _CROP_MARGIN
+    region = (
+        max(0, round((left - margin_w) * width)),
+        max(0, round((top - margin_h) * height)),
+        min(width, round((left + box_w + margin_w) * width)),
+        min(height, round((top + box_h + margin_h) * height)),
+    )
+    if region[2] <= region[0] or region[3] <= region[1]:
+        raise SnapshotUnavailable(f"the bounding box {box} lies outside the frame")
+    out = io.BytesIO()
+    frame.crop(region).save(out, format="JPEG", quality=90)
+    return out.getvalue()
+
+
+def _stream_snapshot(record: dict[str, Any], face_index: int, camera: str) -> tuple[str, str]:
+    video = record["InputInformation"]["KinesisVideo"]
+    frame_time = float(video["ProducerTimestamp"]) + float(video.get("FrameOffsetInSeconds", 0))
+    box = record["FaceSearchResponse"][face_index]["DetectedFace"]["BoundingBox"]
+    crop = crop_face(_frame_jpeg(video["StreamArn"], frame_time), box)
+    if not SETTINGS.audit_bucket:
+        raise SnapshotUnavailable("AUDIT_BUCKET is not set")
+    key = f"{SNAPSHOT_PREFIX}{camera}/{round(frame_time * 1000)}/face-{face_index}.jpg"
+    s3.put_object(Bucket=SETTINGS.audit_bucket, Key=key, Body=crop, ContentType="image/jpeg")
+    return SETTINGS.audit_bucket, key
+
+
+def _markup(name: str, url: str | None) -> dict[str, str]:
+    escaped = html.escape(name, quote=True)
+    if url is None:
+        return {"html_name": escaped, "html_image": "", "text_image": ""}
+    image = f'<p><img src="{html.escape(url, quote=True)}" alt="Snapshot of {escaped}"></p>'
+    return {"html_name": escaped, "html_image": image, "text_image": f" Snapshot: {url}"}
+
+
+def snapshot(event: dict[str, Any]) -> dict[str, Any]:
+    record = event.get("Decoded") or {}
+    face_index = int(event.get("FaceIndex", 0))
+    camera = str(event.get("Camera", "camera"))
+    name = str(event.get("PersonName", ""))
+    started = time.monotonic()
+    try:
+        if isinstance(record.get(SNAPSHOT_FIELD), dict):
+            bucket, key = _edge_snapshot(record[SNAPSHOT_FIELD], face_index)
+        else:
+            bucket, key = _stream_snapshot(record, face_index, camera)
+        url = _presign(bucket, key)
+    except (
+        SnapshotUnavailable,
+        ClientError,
+        BotoCoreError,
+        KeyError,
+        IndexError,
+        TypeError,
+        ValueError,
+    ) as error:
+        return {
+            "available": False,
+            "bucket": None,
+            "key": None,
+            "url": None,
+            "error": f"{type(error).__name__}: {error}",
+            **_markup(name, None),
+        }
+    return {
+        "available": True,
+        "bucket": bucket,
+        "key": key,
+        "url": url,
+        "error": None,
+        "seconds": round(time.monotonic() - started, 3),
+        **_markup(name, url),
+    }
+
+
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    # One deployed function serves the match workflow's two Lambda tasks unless the stack sets
+    # MatchWorkflowSettings.decode_function_arn: a batch of Pipe records is a decode request.
+    if "Records" in event:
+        return decode.lambda_handler(event, context)
+    return snapshot(event)

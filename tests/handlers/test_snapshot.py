@@ -1,0 +1,163 @@
+"""handlers/snapshot.py: KVS GetImages (botocore Stubber; moto has no KVS media) and edge mode."""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import ANY, Stubber
+from moto import mock_aws
+from PIL import Image
+
+os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+
+from handlers import snapshot
+
+STREAM_ARN = "arn:aws:kinesisvideo:us-east-1:123456789012:stream/front-door/1700000000000"
+ENDPOINT = "https://b-1234.kinesisvideo.us-east-1.amazonaws.com"
+BUCKET = "facewatch-audit"
+
+
+def _frame(width: int = 640, height: int = 360) -> bytes:
+    image = Image.new("RGB", (width, height), (10, 20, 30))
+    out = io.BytesIO()
+    image.save(out, format="JPEG")
+    return out.getvalue()
+
+
+def _record(**snapshot_field: Any) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "InputInformation": {
+            "KinesisVideo": {
+                "StreamArn": STREAM_ARN,
+                "ProducerTimestamp": 1_700_000_000.0,
+                "FrameOffsetInSeconds": 0.5,
+            }
+        },
+        "FaceSearchResponse": [
+            {
+                "DetectedFace": {
+                    "BoundingBox": {"Left": 0.5, "Top": 0.25, "Width": 0.25, "Height": 0.5}
+                },
+                "MatchedFaces": [],
+            }
+        ],
+    }
+    if snapshot_field:
+        record["FacewatchSnapshot"] = snapshot_field
+    return record
+
+
+@pytest.fixture
+def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    with mock_aws():
+        client = boto3.client("s3", region_name="us-east-1")
+        client.create_bucket(Bucket=BUCKET)
+        monkeypatch.setattr(snapshot, "s3", client)
+        monkeypatch.setattr(
+            snapshot, "SETTINGS", snapshot.Settings(audit_bucket=BUCKET, url_expiry_seconds=600)
+        )
+        yield client
+
+
+@pytest.fixture
+def kvs(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Stubber, Stubber]]:
+    video = boto3.client("kinesisvideo", region_name="us-east-1")
+    media = boto3.client(
+        "kinesis-video-archived-media", region_name="us-east-1", endpoint_url=ENDPOINT
+    )
+    monkeypatch.setattr(snapshot, "kinesisvideo", video)
+    monkeypatch.setattr(snapshot, "archived_media_client", lambda endpoint: media)
+    with Stubber(video) as video_stub, Stubber(media) as media_stub:
+        video_stub.add_response(
+            "get_data_endpoint",
+            {"DataEndpoint": ENDPOINT},
+            {"StreamARN": STREAM_ARN, "APIName": "GET_IMAGES"},
+        )
+        yield video_stub, media_stub
+
+
+def test_stream_mode_crops_the_face_and_presigns_it(s3: Any, kvs: tuple[Stubber, Stubber]) -> None:
+    # given KVS holds a 640x360 frame at the record's producer timestamp
+    _, media = kvs
+    media.add_response(
+        "get_images",
+        {
+            "Images": [
+                {"TimeStamp": 1_700_000_000.5, "ImageContent": base64.b64encode(_frame()).decode()}
+            ]
+        },
+        {
+            "StreamARN": STREAM_ARN,
+            "ImageSelectorType": "PRODUCER_TIMESTAMP",
+            "StartTimestamp": ANY,
+            "EndTimestamp": ANY,
+            "SamplingInterval": ANY,
+            "Format": "JPEG",
+            "MaxResults": 1,
+        },
+    )
+    # when the snapshot task runs for face 0
+    result = snapshot.lambda_handler(
+        {"Decoded": _record(), "FaceIndex": 0, "Camera": "front-door", "PersonName": "A <b>"}, None
+    )
+    # then the crop (box 0.25 x 0.5 of the frame plus a 25% margin) is stored and presigned
+    assert result["available"] is True, result
+    assert result["key"] == "snapshots/front-door/1700000000500/face-0.jpg"
+    stored = s3.get_object(Bucket=BUCKET, Key=result["key"])["Body"].read()
+    assert Image.open(io.BytesIO(stored)).size == (240, 270)
+    assert result["url"].startswith(f"https://{BUCKET}.s3.amazonaws.com/{result['key']}")
+    assert result["html_name"] == "A &lt;b&gt;"
+    assert result["html_image"].startswith('<p><img src="https://')
+
+
+def test_stream_mode_without_image_degrades(s3: Any, kvs: tuple[Stubber, Stubber]) -> None:
+    _, media = kvs
+    media.add_response(
+        "get_images", {"Images": [{"TimeStamp": 1_700_000_000.5, "Error": "NO_MEDIA"}]}
+    )
+    result = snapshot.lambda_handler(
+        {"Decoded": _record(), "FaceIndex": 0, "Camera": "front-door", "PersonName": "Lin"}, None
+    )
+    assert result["available"] is False
+    assert "NO_MEDIA" in result["error"]
+    assert result["html_image"] == "" and result["text_image"] == ""
+
+
+def test_stream_mode_kvs_error_degrades(s3: Any, kvs: tuple[Stubber, Stubber]) -> None:
+    _, media = kvs
+    media.add_client_error("get_images", service_error_code="ResourceNotFoundException")
+    result = snapshot.lambda_handler(
+        {"Decoded": _record(), "FaceIndex": 0, "Camera": "c", "PersonName": "x"}, None
+    )
+    assert result["available"] is False and "ResourceNotFoundException" in result["error"]
+
+
+def test_edge_mode_presigns_the_uploaded_crop(s3: Any) -> None:
+    key = "snapshots/front-door/1700000000500/face-0.jpg"
+    s3.put_object(Bucket=BUCKET, Key=key, Body=_frame())
+    record = _record(
+        Bucket=BUCKET, FrameKey="snapshots/front-door/1700000000500/frame.jpg", FaceKeys=[key]
+    )
+    result = snapshot.lambda_handler(
+        {"Decoded": record, "FaceIndex": 0, "Camera": "front-door", "PersonName": "Lin"}, None
+    )
+    assert result["available"] is True
+    assert (result["bucket"], result["key"]) == (BUCKET, key)
+
+
+def test_edge_mode_missing_object_degrades(s3: Any) -> None:
+    record = _record(
+        Bucket=BUCKET, FrameKey="snapshots/x/frame.jpg", FaceKeys=["snapshots/x/face-0.jpg"]
+    )
+    result = snapshot.lambda_handler(
+        {"Decoded": record, "FaceIndex": 0, "Camera": "x", "PersonName": "y"}, None
+    )
+    assert result["available"] is False and result["url"] is None

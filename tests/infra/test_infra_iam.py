@@ -1,0 +1,121 @@
+"""Every IAM statement of the stack: no `*` action, scoped resources, source-limited trust, and
+state machine roles equal to what their definitions need plus the written infra statements."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import pytest
+from infra_policies import as_list, policies, role_policy
+from stack_configs import ALL_CHANNELS, ALL_TOKENS, ONE_CAMERA, THREE_EDGE_CAMERAS
+from stack_harness import ACCOUNT, StackRun
+
+from infra.workflow import infra_statements
+from workflows.settings import AwsEnvironment
+
+# Statements whose Resource is "*" because the service has no resource-level permission
+# for those actions (AWS docs); each is added by infra with the reason next to it.
+RESOURCE_STAR_SIDS = {"InfraVendedLogDelivery", "InfraXRayTracing", "WriteTraces"}
+CONFIGS = {
+    "stream-processor-all-channels": ({**ONE_CAMERA, **ALL_CHANNELS, "alarmEmail": "o@x.io"},
+                                      ALL_TOKENS, "us-east-1"),
+    "edge-three-cameras": ({**THREE_EDGE_CAMERAS, "unknownFaceAlerts": True}, {}, "eu-west-3"),
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module", params=list(CONFIGS))
+def run(request: pytest.FixtureRequest, stack: Callable[..., StackRun]) -> StackRun:
+    values, secrets, region = CONFIGS[request.param]
+    return stack(values, secrets, region=region)
+
+
+def allow_statements(run: StackRun, kinds: tuple[str, ...]) -> list[tuple[str, dict]]:
+    return [
+        (p.source.name, s)
+        for p in policies(run)
+        if p.kind in kinds
+        for s in p.statements
+        if s["Effect"] == "Allow"
+    ]
+
+
+def test_no_allow_statement_grants_a_wildcard_action(run: StackRun) -> None:
+    for source, statement in allow_statements(run, ("identity", "trust", "resource")):
+        if source == "storage-key":
+            continue  # the key policy's administrator statement, checked below
+        for action in as_list(statement["Action"]):
+            assert "*" not in action, (source, statement)
+
+
+def test_key_policy_delegates_to_iam_and_names_its_service_principals(run: StackRun) -> None:
+    statements = json.loads(run.named("storage-key").inputs["policy"])["Statement"]
+    by_sid = {s["Sid"]: s for s in statements}
+
+    # The default key policy: without it the account could lock itself out of the key.
+    assert by_sid["AccountAdministersKeyThroughIam"]["Principal"] == {
+        "AWS": f"arn:aws:iam::{ACCOUNT}:root"
+    }
+    for sid in set(by_sid) - {"AccountAdministersKeyThroughIam"}:
+        assert "Condition" in by_sid[sid], sid
+        assert all(
+            "*" not in a or (a.endswith("*") and a.startswith("kms:"))
+            for a in by_sid[sid]["Action"]
+        )
+
+
+def test_identity_resources_are_scoped_to_arns(run: StackRun) -> None:
+    for source, statement in allow_statements(run, ("identity",)):
+        resources = as_list(statement["Resource"])
+        if statement.get("Sid") in RESOURCE_STAR_SIDS:
+            assert resources == ["*"]
+            continue
+        for resource in resources:
+            assert resource.startswith("arn:aws:"), (source, statement)
+            assert resource != "*" and not resource.endswith(":*:*"), (source, statement)
+
+
+def test_service_roles_trust_only_their_service_within_the_account(run: StackRun) -> None:
+    for role in run.of_type("aws:iam/role:Role"):
+        (statement,) = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+        if "Service" not in statement["Principal"]:
+            assert role.name == "analysis-camera-agent"
+            continue
+        condition = statement["Condition"]
+        assert condition["StringEquals"] == {"aws:SourceAccount": ACCOUNT}, role.name
+        service = statement["Principal"]["Service"]
+        if service != "lambda.amazonaws.com":  # Lambda sets no aws:SourceArn on AssumeRole
+            assert condition["ArnEquals"]["aws:SourceArn"].startswith("arn:aws:"), role.name
+
+
+@pytest.mark.parametrize("machine", ["match", "indexing"])
+def test_state_machine_role_is_its_definition_plus_the_infra_statements(
+    run: StackRun, machine: str
+) -> None:
+    from workflows.permissions import policy_statements
+
+    declared = run.named(f"workflow-{machine}")
+    definition = json.loads(declared.inputs["definition"])
+    env = AwsEnvironment(region=run.region, account_id=ACCOUNT)
+    key_arn = run.named("storage-key").outputs["arn"]
+
+    expected = [
+        *policy_statements(definition, env, state_machine_arn=declared.outputs["arn"]),
+        *infra_statements(key_arn, run.region),
+    ]
+
+    assert role_policy(run, f"workflow-{machine}-role") == json.loads(json.dumps(expected))
+    assert declared.inputs["roleArn"] == run.named(f"workflow-{machine}-role").outputs["arn"]
+
+
+def test_infra_statements_are_logging_xray_and_key_use_only() -> None:
+    statements = infra_statements("arn:aws:kms:us-east-1:1:key/k", "us-east-1")
+
+    actions = {a for s in statements for a in s["Action"]}
+    assert {a.split(":")[0] for a in actions} == {"logs", "xray", "kms"}
+    assert statements[2]["Condition"]["StringEquals"]["kms:ViaService"] == [
+        "dynamodb.us-east-1.amazonaws.com",
+        "s3.us-east-1.amazonaws.com",
+        "sns.us-east-1.amazonaws.com",
+        "sqs.us-east-1.amazonaws.com",
+    ]

@@ -1,0 +1,203 @@
+"""The match workflow: Kinesis face-search records in, deduplicated and audited alerts out.
+
+Input: the JSON array of Kinesis records an EventBridge Pipe (FIRE_AND_FORGET) starts the
+execution with (``data`` base64 JSON, ``approximateArrivalTimestamp``, ...).
+
+    PrepareBatch -> DecodeRecords (Lambda: decode + check, see handlers/decode.py)
+      -> HandleRecords (Map, one iteration per record)
+           valid:     HandleFaces (Map, one per detected face: workflows.match_person,
+                      then workflows.match_notify)
+           malformed: DLQ message + audit record
+      -> any malformed record? Fail "MalformedRecord" : Succeed
+
+A malformed record never stops the rest of its batch, and there is no retry loop: the Pipe
+does not redeliver, so every outcome is an audit object, a DLQ message, or both. The
+execution ends FAILED (state ``MalformedRecord``) when a record was malformed, so the console
+shows it.
+
+Pure Python, no Pulumi: ``infra/``, the local mode and the tests all build this definition.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from workflows.match_common import LAMBDA_TRANSIENT, State, catch_all, dead_letter_state, retry
+from workflows.match_notify import (
+    DEDUPE_UNAVAILABLE_STATE,
+    SNAPSHOT_STATE,
+    SUPPRESSED_STATE,
+    audit_states,
+    notify_states,
+)
+from workflows.match_person import DEDUPE_STATE, FIRST_PERSON_STATE, dedupe_state, match_states
+from workflows.settings import MatchWorkflowSettings
+
+MALFORMED_STATE = "MalformedRecord"
+MALFORMED_ERROR = "Facewatch.MalformedRecord"
+BATCH_FAILED_STATE = "BatchNotDecoded"
+
+
+def _start_time_part(index: int) -> str:
+    # The date of the first state's entry ($$.State.EnteredTime, ISO 8601: "2024-05-01T12:...")
+    # split on '-' and 'T' gives year, month, day. Not $$.Execution.StartTime: moto passes that
+    # to intrinsics as a datetime object, which States.StringSplit/Format reject; EnteredTime
+    # is a string on both, and PrepareBatch is entered when the execution starts.
+    return f"States.ArrayGetItem(States.StringSplit($$.State.EnteredTime, '-T'), {index})"
+
+
+def _face_states(settings: MatchWorkflowSettings) -> dict[str, State]:
+    states = match_states(settings)
+    states[DEDUPE_STATE] = dedupe_state(
+        settings,
+        notified_next=SNAPSHOT_STATE,
+        suppressed_next=SUPPRESSED_STATE,
+        unavailable_next=DEDUPE_UNAVAILABLE_STATE,
+    )
+    states.update(notify_states(settings))
+    return states
+
+
+def _record_states(settings: MatchWorkflowSettings) -> dict[str, State]:
+    # MathAdd on an integer the decode Lambda checked: no intrinsic here can fail on input.
+    # (AWS limits MathAdd to 32-bit integers: epoch seconds fit until 2038.)
+    window = settings.dedupe_window_seconds
+    malformed_body = {
+        "kind": "malformed-record",
+        "problem.$": "$.Item.Problem",
+        "record.$": "$.Item.Record",
+        "executionArn.$": "$$.Execution.Id",
+    }
+    return {
+        "IsRecordValid": {
+            "Type": "Choice",
+            "Choices": [{"Variable": "$.Item.Valid", "BooleanEquals": True, "Next": "HandleFaces"}],
+            "Default": "MalformedToDeadLetterQueue",
+        },
+        "MalformedToDeadLetterQueue": dead_letter_state(
+            settings, malformed_body, "BuildAuditMalformed"
+        ),
+        **audit_states(
+            settings,
+            "AuditMalformed",
+            "States.Format('{}/record-{}-malformed.json', $.AuditPrefix, $.Index)",
+            {"outcome": "malformed", **malformed_body},
+            {"Status": "malformed"},
+            "",
+            # The DLQ already holds the record: an audit failure still reports "malformed".
+            "MalformedOutcome",
+        ),
+        "MalformedOutcome": {"Type": "Pass", "Result": {"Status": "malformed"}, "End": True},
+        "HandleFaces": {
+            "Type": "Map",
+            "ItemsPath": "$.Item.Decoded.FaceSearchResponse",
+            "ItemSelector": {
+                "Face.$": "$$.Map.Item.Value",
+                "FaceIndex.$": "$$.Map.Item.Index",
+                "RecordIndex.$": "$.Index",
+                "Camera.$": "$.Item.Camera",
+                "Now.$": "$.Item.ArrivalSeconds",
+                "ExpiresAt.$": f"States.MathAdd($.Item.ArrivalSeconds, {window})",
+                "Kinesis.$": "$.Item.Kinesis",
+                "Decoded.$": "$.Item.Decoded",
+                "AuditPrefix.$": "$.AuditPrefix",
+            },
+            "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "INLINE"},
+                "StartAt": FIRST_PERSON_STATE,
+                "States": _face_states(settings),
+            },
+            "ResultSelector": {"Status": "handled", "Faces.$": "$"},
+            "End": True,
+        },
+    }
+
+
+def build_match_definition(settings: MatchWorkflowSettings) -> dict[str, Any]:
+    """The match workflow's ASL (JSONPath) for these settings."""
+    if settings.dedupe_window_seconds <= 0:
+        raise ValueError("dedupe_window_seconds must be a positive number of seconds")
+    decode_function = settings.decode_function_arn or settings.snapshot_function_arn
+    audit_prefix = (
+        "States.Format('audit/{}/{}/{}/{}', "
+        f"{_start_time_part(0)}, {_start_time_part(1)}, {_start_time_part(2)}, "
+        "$$.Execution.Name)"
+    )
+    return {
+        "Comment": "facewatch match workflow: decode, resolve, dedupe, notify, audit.",
+        "QueryLanguage": "JSONPath",
+        "StartAt": "PrepareBatch",
+        "States": {
+            "PrepareBatch": {
+                "Type": "Pass",
+                "Parameters": {"Records.$": "$", "AuditPrefix.$": audit_prefix},
+                "Next": "DecodeRecords",
+            },
+            "DecodeRecords": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke",
+                "Parameters": {
+                    "FunctionName": decode_function,
+                    "Payload": {"Records.$": "$.Records"},
+                },
+                "ResultSelector": {"Records.$": "$.Payload.records"},
+                "ResultPath": "$.Decoded",
+                "Retry": retry(LAMBDA_TRANSIENT, interval=2, attempts=4),
+                "Catch": [catch_all("BatchToDeadLetterQueue", "$.Failure")],
+                "Next": "HandleRecords",
+            },
+            "BatchToDeadLetterQueue": dead_letter_state(
+                settings,
+                {
+                    "kind": "undecoded-batch",
+                    "error.$": "$.Failure",
+                    "records.$": "$.Records",
+                    "executionArn.$": "$$.Execution.Id",
+                },
+                BATCH_FAILED_STATE,
+            ),
+            BATCH_FAILED_STATE: {
+                "Type": "Fail",
+                "Error": "Facewatch.BatchNotDecoded",
+                "Cause": "The decode Lambda failed; the batch is in the dead-letter queue.",
+            },
+            "HandleRecords": {
+                "Type": "Map",
+                "ItemsPath": "$.Decoded.Records",
+                "ItemSelector": {
+                    "Item.$": "$$.Map.Item.Value",
+                    "Index.$": "$$.Map.Item.Index",
+                    "AuditPrefix.$": "$.AuditPrefix",
+                },
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "INLINE"},
+                    "StartAt": "IsRecordValid",
+                    "States": _record_states(settings),
+                },
+                "ResultSelector": {
+                    "Records.$": "$",
+                    "AnyMalformed.$": "States.ArrayContains($[*].Status, 'malformed')",
+                },
+                "ResultPath": "$.Outcome",
+                "Next": "AnyMalformed",
+            },
+            "AnyMalformed": {
+                "Type": "Choice",
+                "Choices": [
+                    {
+                        "Variable": "$.Outcome.AnyMalformed",
+                        "BooleanEquals": True,
+                        "Next": MALFORMED_STATE,
+                    }
+                ],
+                "Default": "Done",
+            },
+            MALFORMED_STATE: {
+                "Type": "Fail",
+                "Error": MALFORMED_ERROR,
+                "Cause": "At least one record was malformed: see the dead-letter queue and the "
+                "audit objects named record-<i>-malformed.json; the other records were handled.",
+            },
+            "Done": {"Type": "Succeed", "OutputPath": "$.Outcome"},
+        },
+    }
