@@ -1,0 +1,257 @@
+"""`facewatch faces add | list | remove`: enrolment through the faces bucket.
+
+A photo is enrolled the original way: uploaded to the faces bucket with the tag
+Key = object key, Value = person name. The indexing workflow (started by the S3 event)
+indexes it and tags the object `facewatch-status` = indexed | no-face | several-faces |
+not-an-image; `add` waits for that tag, so it works against AWS and the local mode alike.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import unicodedata
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+import typer
+from rich.table import Table
+
+from facewatch.cli_common import (
+    BucketOpt,
+    CliError,
+    EndpointOpt,
+    RegionOpt,
+    RegistryOpt,
+    RootOpt,
+    StackOpt,
+    Target,
+    cli_errors,
+    console,
+    resolve_target,
+)
+
+STATUS_TAG = "facewatch-status"
+NAME_TAG = "name"
+OUTCOME_TEXT = {
+    "indexed": "indexed",
+    "no-face": "no face found: use a photo with one clear, front-facing face",
+    "several-faces": "several faces found: the largest was indexed, or crop the photo",
+    "not-an-image": "not a JPEG or PNG image",
+}
+
+faces_app = typer.Typer(
+    name="faces",
+    help="Enrol, list and remove people.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+def _slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "person"
+
+
+def object_key(name: str, photo: Path, prefix: str = "") -> str:
+    """A key that is also a valid S3 tag key (letters, digits, `_ . : / = + - @`)."""
+    stem = re.sub(r"[^A-Za-z0-9_.=+@-]+", "-", photo.name).strip("-") or "photo"
+    return f"{prefix}{_slug(name)}/{stem}"
+
+
+def person_name(key: str, tags: dict[str, str], external_image_id: str | None = None) -> str:
+    """The workflow's rule: tag Key = object key, else tag `name`, else the ExternalImageId."""
+    return tags.get(key) or tags.get(NAME_TAG) or external_image_id or key
+
+
+def _tags(s3: Any, bucket: str, key: str) -> dict[str, str]:
+    tag_set = s3.get_object_tagging(Bucket=bucket, Key=key)["TagSet"]
+    return {tag["Key"]: tag["Value"] for tag in tag_set}
+
+
+def _registry(target: Target, key: str) -> dict[str, Any]:
+    if not target.registry_table:
+        return {}
+    item = (
+        target.client("dynamodb")
+        .get_item(TableName=target.registry_table, Key={"pk": {"S": f"key#{key}"}})
+        .get("Item", {})
+    )
+    return {
+        "ExternalImageId": item.get("ExternalImageId", {}).get("S"),
+        "FaceIds": [v.get("S") for v in item.get("FaceIds", {}).get("L", [])],
+        "Status": item.get("Status", {}).get("S"),
+    }
+
+
+def wait_for_outcome(target: Target, bucket: str, key: str, timeout: float) -> str | None:
+    """The `facewatch-status` tag once the indexing workflow has set it, else None."""
+    s3 = target.client("s3")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = _tags(s3, bucket, key).get(STATUS_TAG)
+        if status:
+            return status
+        time.sleep(0.3)
+    return None
+
+
+def _target(
+    stack: str | None,
+    endpoint_url: str | None,
+    region: str | None,
+    root: Path | None,
+    bucket: str | None,
+    registry_table: str | None,
+) -> Target:
+    return resolve_target(
+        endpoint_url=endpoint_url,
+        stack=stack,
+        region=region,
+        root=root,
+        faces_bucket=bucket,
+        registry_table=registry_table,
+    )
+
+
+@faces_app.command("add")
+@cli_errors
+def add(
+    photos: Annotated[list[Path], typer.Argument(help="Photos of ONE person (JPEG or PNG).")],
+    name: Annotated[str, typer.Option(help="The person's name, as alerts will show it.")],
+    prefix: Annotated[str, typer.Option(help="Key prefix in the faces bucket.")] = "",
+    wait: Annotated[bool, typer.Option(help="Wait for the indexing outcome.")] = True,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait per photo.")] = 120.0,
+    bucket: BucketOpt = None,
+    registry_table: RegistryOpt = None,
+    stack: StackOpt = None,
+    endpoint_url: EndpointOpt = None,
+    region: RegionOpt = None,
+    root: RootOpt = None,
+) -> None:
+    """Upload PHOTO(s) tagged with NAME and wait until each is indexed."""
+    if not name.strip():
+        raise CliError("--name is empty", "pass the person's name, e.g. --name 'Ada Lovelace'")
+    for photo in photos:
+        if not photo.is_file():
+            raise CliError(f"{photo} is not a file", "pass the path of a JPEG or PNG photo")
+    target = _target(stack, endpoint_url, region, root, bucket, registry_table)
+    faces_bucket = target.require("faces_bucket", "--bucket")
+    s3 = target.client("s3")
+    failed = 0
+    for photo in photos:
+        key = object_key(name, photo, prefix)
+        content_type = "image/png" if photo.suffix.lower() == ".png" else "image/jpeg"
+        s3.put_object(
+            Bucket=faces_bucket,
+            Key=key,
+            Body=photo.read_bytes(),
+            ContentType=content_type,
+            Tagging=urlencode({key: name}),
+        )
+        if not wait:
+            console().print(f"uploaded {photo} as s3://{faces_bucket}/{key}")
+            continue
+        with console().status(f"indexing {photo.name} ..."):
+            status = wait_for_outcome(target, faces_bucket, key, timeout)
+        if status is None:
+            raise CliError(
+                f"no indexing outcome for {key} after {timeout:.0f}s",
+                "check the indexing executions (`facewatch executions list --workflow indexing`)"
+                " and that the faces bucket sends events to EventBridge",
+            )
+        faces = _registry(target, key).get("FaceIds") or []
+        if status == "indexed":
+            face_text = f" (face {', '.join(faces)})" if faces else ""
+            console().print(f"[green]indexed[/] {photo} as {name!r}: {key}{face_text}")
+        else:
+            failed += 1
+            console().print(f"[red]{status}[/] {photo}: {OUTCOME_TEXT.get(status, status)}")
+    if failed:
+        raise typer.Exit(1)
+
+
+def _objects(s3: Any, bucket: str) -> list[dict[str, Any]]:
+    paginator = s3.get_paginator("list_objects_v2")
+    return [obj for page in paginator.paginate(Bucket=bucket) for obj in page.get("Contents", [])]
+
+
+def enrolled(target: Target) -> list[dict[str, Any]]:
+    """Every photo of the faces bucket: key, name, status, face ids."""
+    bucket = target.require("faces_bucket", "--bucket")
+    s3 = target.client("s3")
+    rows = []
+    for obj in _objects(s3, bucket):
+        key = obj["Key"]
+        tags = _tags(s3, bucket, key)
+        registry = _registry(target, key)
+        rows.append(
+            {
+                "key": key,
+                "name": person_name(key, tags, registry.get("ExternalImageId")),
+                "status": tags.get(STATUS_TAG) or registry.get("Status") or "pending",
+                "face_ids": registry.get("FaceIds") or [],
+            }
+        )
+    return rows
+
+
+@faces_app.command("list")
+@cli_errors
+def list_faces(
+    bucket: BucketOpt = None,
+    registry_table: RegistryOpt = None,
+    stack: StackOpt = None,
+    endpoint_url: EndpointOpt = None,
+    region: RegionOpt = None,
+    root: RootOpt = None,
+) -> None:
+    """List enrolled photos: name, key, face id, indexing status."""
+    target = _target(stack, endpoint_url, region, root, bucket, registry_table)
+    rows = enrolled(target)
+    table = Table("name", "key", "face id", "status")
+    for row in sorted(rows, key=lambda r: (r["name"], r["key"])):
+        table.add_row(row["name"], row["key"], ", ".join(row["face_ids"]) or "-", row["status"])
+    empty = "no photos in the faces bucket (add one: facewatch faces add)"
+    console().print(table if rows else empty)
+
+
+@faces_app.command("remove")
+@cli_errors
+def remove(
+    who: Annotated[str, typer.Argument(metavar="NAME|KEY", help="A person's name or a key.")],
+    wait: Annotated[bool, typer.Option(help="Wait until their faces are deleted.")] = True,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait.")] = 60.0,
+    bucket: BucketOpt = None,
+    registry_table: RegistryOpt = None,
+    stack: StackOpt = None,
+    endpoint_url: EndpointOpt = None,
+    region: RegionOpt = None,
+    root: RootOpt = None,
+) -> None:
+    """Delete a person's photos (or one key); the indexing workflow deletes their faces."""
+    target = _target(stack, endpoint_url, region, root, bucket, registry_table)
+    faces_bucket = target.require("faces_bucket", "--bucket")
+    rows = enrolled(target)
+    chosen = [r for r in rows if r["key"] == who] or [
+        r for r in rows if r["name"].casefold() == who.casefold()
+    ]
+    if not chosen:
+        raise CliError(f"no photo of {who!r} and no such key", "see `facewatch faces list`")
+    s3 = target.client("s3")
+    for row in chosen:
+        s3.delete_object(Bucket=faces_bucket, Key=row["key"])
+        console().print(f"removed s3://{faces_bucket}/{row['key']} ({row['name']})")
+    if wait and target.registry_table:
+        deadline = time.monotonic() + timeout
+        with console().status("waiting for the indexing workflow to delete the faces ..."):
+            while any(_registry(target, r["key"]).get("FaceIds") for r in chosen):
+                if time.monotonic() > deadline:
+                    raise CliError(
+                        "faces still registered after the photos were deleted",
+                        "check the indexing executions (`facewatch executions list "
+                        "--workflow indexing`)",
+                    )
+                time.sleep(0.3)
+        console().print("faces deleted from the collection")

@@ -1,0 +1,170 @@
+"""`facewatch local up | down | status`: the local mode as a background process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from facewatch.cli_common import CliError, RootOpt, cli_errors, console, running_local
+from facewatch.local.state import clear_state, default_root, pid_alive, read_state
+
+local_app = typer.Typer(
+    name="local",
+    help="Run the whole pipeline on this machine (no AWS account needed).",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+SAMPLE_CLIP = (
+    Path(__file__).resolve().parents[1] / "sample_data" / "video" / ("short_hamilton_clip.mp4")
+)
+DEFAULT_PORT = 5000
+
+
+def _tail(path: Path, lines: int = 3) -> str:
+    try:
+        return " | ".join(path.read_text("utf-8", "replace").strip().splitlines()[-lines:])
+    except OSError:
+        return "no log"
+
+
+@local_app.command("up")
+@cli_errors
+def up(
+    port: Annotated[int, typer.Option(help="Port of the local endpoint on 127.0.0.1.")] = (
+        DEFAULT_PORT
+    ),
+    camera: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="NAME=SOURCE (file, webcam index or URL) for the camera's stream processor; "
+            "repeatable. Default: stage=<bundled sample clip>.",
+        ),
+    ] = None,
+    dedupe_window: Annotated[int, typer.Option(min=1, help="Dedupe window in seconds.")] = 300,
+    http_passthrough: Annotated[
+        bool,
+        typer.Option(help="Send Slack/WhatsApp/webhook requests for real instead of capturing."),
+    ] = False,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for the endpoint.")] = 120.0,
+    root: RootOpt = None,
+) -> None:
+    """Start the local endpoint in the background (state in .facewatch/)."""
+    root = root or default_root()
+    state = running_local(root)
+    if state:
+        console().print(f"already running at {state['endpointUrl']} (pid {state['pid']})")
+        return
+    cameras = camera or ([f"stage={SAMPLE_CLIP}"] if SAMPLE_CLIP.is_file() else [])
+    for item in cameras:
+        name, _, source = item.partition("=")
+        if not name or not source:
+            raise CliError(f"--camera {item!r} is not NAME=SOURCE", "e.g. --camera door=0")
+    root.mkdir(parents=True, exist_ok=True)
+    clear_state(root)
+    log_file = root / "server.log"
+    command = [
+        sys.executable,
+        "-m",
+        "facewatch.local.server",
+        "--root",
+        str(root),
+        "--port",
+        str(port),
+        "--dedupe-window",
+        str(dedupe_window),
+    ]
+    for item in cameras:
+        command += ["--camera", item]
+    if http_passthrough:
+        command.append("--http-passthrough")
+    with log_file.open("ab") as log:
+        child = subprocess.Popen(
+            command,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,  # keeps running after this command returns
+        )
+    deadline = time.monotonic() + timeout
+    with console().status(f"starting the local endpoint on 127.0.0.1:{port} ..."):
+        while True:
+            state = read_state(root)
+            if state and state.get("pid") == child.pid and state.get("ready"):
+                break
+            if child.poll() is not None:
+                raise CliError(
+                    f"the local mode exited during start-up: {_tail(log_file)}",
+                    f"see {log_file}; if the port is taken, pass --port",
+                )
+            if time.monotonic() > deadline:
+                os.kill(child.pid, signal.SIGTERM)
+                raise CliError(f"not ready after {timeout:.0f}s", f"see {log_file}")
+            time.sleep(0.2)
+    console().print(f"[green]local mode running[/] at {state['endpointUrl']} (pid {child.pid})")
+    console().print(f"  faces bucket   {state['facesBucket']}")
+    console().print(f"  data stream    {state['dataStream']}")
+    for name in state.get("cameras", {}):
+        console().print(
+            f"  camera {name}: aws --endpoint-url {state['endpointUrl']} rekognition "
+            f"start-stream-processor --name facewatch-{name}"
+        )
+    console().print(f"  state folder   {root}   (stop with: facewatch local down)")
+
+
+@local_app.command("down")
+@cli_errors
+def down(
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for it to stop.")] = 30.0,
+    root: RootOpt = None,
+) -> None:
+    """Stop the local endpoint (enrolled faces are kept in the state folder)."""
+    root = root or default_root()
+    state = read_state(root)
+    if not state or not isinstance(state.get("pid"), int) or not pid_alive(state["pid"]):
+        clear_state(root)
+        console().print("the local mode is not running")
+        return
+    pid = state["pid"]
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    with console().status("stopping ..."):
+        while pid_alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+    if pid_alive(pid):
+        raise CliError(f"process {pid} did not stop in {timeout:.0f}s", f"kill {pid}")
+    clear_state(root)
+    console().print("local mode stopped (faces kept in the state folder)")
+
+
+@local_app.command("status")
+@cli_errors
+def status(root: RootOpt = None) -> None:
+    """Show whether the local endpoint runs, where, and its stream processors."""
+    root = root or default_root()
+    state = running_local(root)
+    if not state:
+        console().print("the local mode is not running (start it: facewatch local up)")
+        raise typer.Exit(1)
+    from facewatch.cli_common import resolve_target
+
+    target = resolve_target(root=root)
+    console().print(f"running at {state['endpointUrl']} (pid {state['pid']}), state in {root}")
+    processors = target.client("rekognition").list_stream_processors()["StreamProcessors"]
+    for processor in processors:
+        console().print(f"  stream processor {processor['Name']}: {processor['Status']}")
+    sfn = target.client("stepfunctions")
+    for label, key in (("match", "matchStateMachineArn"), ("indexing", "indexingStateMachineArn")):
+        executions = sfn.list_executions(stateMachineArn=state[key])["executions"]
+        counts: dict[str, int] = {}
+        for execution in executions:
+            counts[execution["status"]] = counts.get(execution["status"], 0) + 1
+        summary = ", ".join(f"{n} {s.lower()}" for s, n in sorted(counts.items())) or "none"
+        console().print(f"  {label} executions: {summary}")

@@ -1,0 +1,127 @@
+"""Steps shared by the demo, the end-to-end tests and the benchmark, through the endpoint.
+
+Each step uses the public interfaces only (S3 uploads with tags, the Rekognition stream
+processor API, Step Functions listings, the audit bucket), exactly as a user would.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from .notifications import Alert, AuditWatcher
+from .server import LocalMode, processor_name
+
+STATUS_TAG = "facewatch-status"
+
+
+def photo_key(name: str, photo: Path) -> str:
+    slug = "-".join("".join(c if c.isalnum() else " " for c in name.lower()).split())
+    return f"{slug or 'person'}/{photo.name}"
+
+
+def enrol(local: LocalMode, photo: Path, name: str, timeout: float = 60.0) -> tuple[str, str]:
+    """Upload `photo` tagged with `name` (tag Key = object key); wait for the indexing
+    outcome tag. Returns (key, outcome)."""
+    s3 = local.client("s3")
+    key = photo_key(name, photo)
+    s3.put_object(
+        Bucket=local.resources.faces_bucket,
+        Key=key,
+        Body=photo.read_bytes(),
+        ContentType="image/png" if photo.suffix.lower() == ".png" else "image/jpeg",
+        Tagging=urlencode({key: name}),
+    )
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        tags = s3.get_object_tagging(Bucket=local.resources.faces_bucket, Key=key)["TagSet"]
+        status = {t["Key"]: t["Value"] for t in tags}.get(STATUS_TAG)
+        if status:
+            return key, status
+        time.sleep(0.2)
+    raise TimeoutError(f"no indexing outcome for {key} after {timeout:.0f}s")
+
+
+def remove(local: LocalMode, key: str, timeout: float = 60.0) -> None:
+    """Delete a photo and wait until the indexing workflow removed its registry entry."""
+    local.client("s3").delete_object(Bucket=local.resources.faces_bucket, Key=key)
+    ddb = local.client("dynamodb")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        item = ddb.get_item(
+            TableName=local.resources.registry_table, Key={"pk": {"S": f"key#{key}"}}
+        ).get("Item")
+        if not item:
+            return
+        time.sleep(0.2)
+    raise TimeoutError(f"{key} still registered {timeout:.0f}s after its deletion")
+
+
+def stream_camera(
+    local: LocalMode,
+    camera: str,
+    *,
+    watcher: AuditWatcher,
+    on_alert: Callable[[Alert], None] = lambda alert: None,
+    timeout: float = 120.0,
+) -> list[Alert]:
+    """Start the camera's stream processor (runs the agent on its source) and wait until
+    the source ended and every execution it caused finished; returns the new alerts."""
+    rekognition = local.client("rekognition")
+    name = processor_name(camera)
+    rekognition.start_stream_processor(Name=name)
+    alerts: list[Alert] = []
+    deadline = time.monotonic() + timeout
+
+    def drain() -> None:
+        for alert in watcher.poll():
+            alerts.append(alert)
+            on_alert(alert)
+
+    while time.monotonic() < deadline:
+        drain()
+        status = rekognition.describe_stream_processor(Name=name)["Status"]
+        if status in ("STOPPED", "FAILED"):
+            break
+        time.sleep(0.3)
+    # Let the pipe read the last records, then wait for the executions to finish.
+    if local.pipe is not None:
+        while time.monotonic() < deadline:
+            before = local.pipe.stats.records_read
+            time.sleep(max(0.3, 3 * local.pipe_poll_interval))
+            if local.pipe.stats.records_read == before:
+                break
+    local.wait_idle(max(1.0, deadline - time.monotonic()))
+    drain()
+    description = rekognition.describe_stream_processor(Name=name)
+    if description["Status"] == "FAILED":
+        raise RuntimeError(f"camera {camera} failed: {description.get('StatusMessage')}")
+    return alerts
+
+
+def executions_by_status(local: LocalMode, workflow: str) -> dict[str, int]:
+    sfn = local.client("stepfunctions")
+    arn = local.resources.state_machine_arn(workflow)
+    counts: dict[str, int] = {}
+    for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=arn):
+        for execution in page["executions"]:
+            counts[execution["status"]] = counts.get(execution["status"], 0) + 1
+    return counts
+
+
+def export_audit(local: LocalMode, folder: Path) -> int:
+    """Copy the audit bucket's audit records to `folder` (moto keeps them in memory)."""
+    s3 = local.client("s3")
+    count = 0
+    paginator = s3.get_paginator("list_objects_v2")
+    for page in paginator.paginate(Bucket=local.resources.audit_bucket, Prefix="audit/"):
+        for obj in page.get("Contents", []):
+            target = folder / obj["Key"]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            body: Any = s3.get_object(Bucket=local.resources.audit_bucket, Key=obj["Key"])["Body"]
+            target.write_bytes(body.read())
+            count += 1
+    return count

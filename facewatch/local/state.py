@@ -1,0 +1,96 @@
+"""The local mode's state folder (default `.facewatch/`).
+
+Everything the local mode keeps between `down` and `up` lives here:
+
+    .facewatch/
+      local.json        the running instance: pid, port, endpoint, resource names
+      engine/           the local face engine's collections (persist on their own)
+      faces/            a copy of every faces-bucket object with its tags, re-uploaded
+                        on `up` (moto is in memory) so the registry is rebuilt by the
+                        indexing workflow itself
+      sink/             what Slack, WhatsApp and the webhook would have received
+      server.log        the background server's log
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+DEFAULT_ROOT = Path(".facewatch")
+STATE_FILE = "local.json"
+
+
+@dataclass(frozen=True)
+class StatePaths:
+    root: Path
+
+    @property
+    def state_file(self) -> Path:
+        return self.root / STATE_FILE
+
+    @property
+    def engine(self) -> Path:
+        return self.root / "engine"
+
+    @property
+    def faces(self) -> Path:
+        return self.root / "faces"
+
+    @property
+    def sink(self) -> Path:
+        return self.root / "sink"
+
+    @property
+    def log_file(self) -> Path:
+        return self.root / "server.log"
+
+    def ensure(self) -> StatePaths:
+        for folder in (self.root, self.engine, self.faces, self.sink):
+            folder.mkdir(parents=True, exist_ok=True)
+        return self
+
+
+def default_root() -> Path:
+    """`$FACEWATCH_HOME` when set, else `.facewatch/` in the current directory."""
+    return Path(os.environ.get("FACEWATCH_HOME", DEFAULT_ROOT))
+
+
+def read_state(root: Path) -> dict[str, Any] | None:
+    """The running instance's record, or None when there is none (or it is unreadable)."""
+    try:
+        data = json.loads((root / STATE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def write_state(root: Path, state: dict[str, Any]) -> None:
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = root / f"{STATE_FILE}.tmp"
+    tmp.write_text(json.dumps(state, indent=2, sort_keys=True), encoding="utf-8")
+    tmp.replace(root / STATE_FILE)
+
+
+def clear_state(root: Path) -> None:
+    (root / STATE_FILE).unlink(missing_ok=True)
+
+
+def pid_alive(pid: int) -> bool:
+    # Reap it first if it is our own exited child (a zombie still answers kill(pid, 0)):
+    # the case when `local up` ran in a process that lives on, such as the tests.
+    try:
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return False
+    except ChildProcessError:
+        pass  # not our child: the kill probe below decides
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -1,0 +1,48 @@
+"""Fixtures of the local-mode tests.
+
+The clip is the shared one (../shared/data/video) when present, else the copy bundled in
+sample_data/; the enrolment photos are the bundled ones. End-to-end modules share one
+local-mode instance per module (module-scoped fixtures) to keep the directory fast.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SHARED_CLIP = REPO.parent / "shared" / "data" / "video" / "short_hamilton_clip.mp4"
+BUNDLED_CLIP = REPO / "sample_data" / "video" / "short_hamilton_clip.mp4"
+FACES = REPO / "sample_data" / "faces"
+LIN = "Lin-Manuel Miranda"
+ALEX = "Alex Lacamoire"
+PHOTOS = {LIN: FACES / "lin-manuel-miranda.png", ALEX: FACES / "alex-lacamoire.png"}
+CAMERA = "stage"
+
+
+def find_clip() -> Path:
+    for path in (SHARED_CLIP, BUNDLED_CLIP):
+        if path.is_file():
+            return path
+    pytest.skip(f"test clip absent: neither {SHARED_CLIP} nor {BUNDLED_CLIP} exists")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def clip() -> Path:
+    return find_clip()
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _no_real_aws() -> None:
+    # The local mode passes its own credentials; make sure nothing falls back to a profile.
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")

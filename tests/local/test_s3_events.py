@@ -1,0 +1,111 @@
+"""The local S3 -> EventBridge adapter: faces-bucket changes start the indexing workflow."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from facewatch.local.s3_events import OBJECT_CREATED, OBJECT_DELETED, S3EventBridge, s3_event
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+FACES = "faces"
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        s3 = boto3.client("s3", region_name=REGION)
+        sfn = boto3.client("stepfunctions", region_name=REGION)
+        for bucket in (FACES, "other"):
+            s3.create_bucket(Bucket=bucket)
+        arn = sfn.create_state_machine(
+            name="indexing",
+            definition=json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}),
+            roleArn=f"arn:aws:iam::{ACCOUNT}:role/sfn",
+        )["stateMachineArn"]
+        changes: list[tuple[str, str, str]] = []
+        bridge = S3EventBridge(
+            stepfunctions=sfn,
+            state_machine_arn=arn,
+            buckets=[FACES],
+            region=REGION,
+            account=ACCOUNT,
+            on_change=lambda *change: changes.append(change),
+        ).install()
+        try:
+            yield {"s3": s3, "sfn": sfn, "arn": arn, "bridge": bridge, "changes": changes}
+        finally:
+            bridge.uninstall()
+
+
+def events(aws: dict[str, Any]) -> list[dict[str, Any]]:
+    assert aws["bridge"].wait_idle(10)
+    executions = aws["sfn"].list_executions(stateMachineArn=aws["arn"])["executions"]
+    return [
+        json.loads(aws["sfn"].describe_execution(executionArn=e["executionArn"])["input"])
+        for e in sorted(executions, key=lambda e: e["startDate"])
+    ]
+
+
+def test_upload_starts_indexing_with_the_eventbridge_object_created_event(
+    aws: dict[str, Any],
+) -> None:
+    # Given a photo uploaded under a key with spaces and a slash
+    key = "people/Lin Manuel.png"
+    put = aws["s3"].put_object(Bucket=FACES, Key=key, Body=b"photo-bytes")
+    # Then the indexing workflow gets one event shaped as S3 sends to EventBridge
+    (event,) = events(aws)
+    assert event["detail-type"] == OBJECT_CREATED
+    assert event["source"] == "aws.s3"
+    assert event["version"] == "0"
+    assert (event["account"], event["region"]) == (ACCOUNT, REGION)
+    assert event["resources"] == [f"arn:aws:s3:::{FACES}"]
+    assert event["detail"]["bucket"] == {"name": FACES}
+    obj = event["detail"]["object"]
+    assert obj["key"] == key  # EventBridge keys are not URL-encoded
+    assert obj["size"] == len(b"photo-bytes")
+    assert obj["etag"] == put["ETag"].strip('"')
+    assert event["detail"]["reason"] == "PutObject"
+    assert {"id", "time"} <= set(event)
+
+
+def test_delete_starts_indexing_with_object_deleted(aws: dict[str, Any]) -> None:
+    aws["s3"].put_object(Bucket=FACES, Key="a.png", Body=b"x")
+    aws["s3"].delete_object(Bucket=FACES, Key="a.png")
+    created, deleted = events(aws)
+    assert created["detail-type"] == OBJECT_CREATED
+    assert deleted["detail-type"] == OBJECT_DELETED
+    assert deleted["detail"]["object"]["key"] == "a.png"
+    assert deleted["detail"]["deletion-type"] == "Permanently Deleted"
+
+
+def test_other_buckets_are_ignored(aws: dict[str, Any]) -> None:
+    aws["s3"].put_object(Bucket="other", Key="a.png", Body=b"x")
+    assert events(aws) == []
+
+
+def test_tagging_is_reported_for_the_mirror_but_not_forwarded(aws: dict[str, Any]) -> None:
+    aws["s3"].put_object(Bucket=FACES, Key="a.png", Body=b"x", Tagging="a.png=Ann")
+    aws["s3"].put_object_tagging(
+        Bucket=FACES, Key="a.png", Tagging={"TagSet": [{"Key": "facewatch-status", "Value": "x"}]}
+    )
+    assert len(events(aws)) == 1
+    kinds = [kind for kind, _, _ in aws["changes"]]
+    assert kinds.count(OBJECT_CREATED) == 1 and "tagging" in kinds
+
+
+def test_event_builder_leaves_size_out_of_deletions() -> None:
+    event = s3_event(
+        OBJECT_DELETED, bucket="b", key="k", region=REGION, account=ACCOUNT, etag='"e"'
+    )
+    assert "size" not in event["detail"]["object"]
+    assert event["detail"]["object"]["etag"] == "e"
