@@ -175,7 +175,10 @@ def resolve_target(
     if stack:
         target = target_from_outputs(stack_outputs(stack), "stack")
     else:
-        state = running_local(root)
+        # Resource flags name a deployed stack's resources (the stack's enrolCommand passes
+        # them): they win over a local mode that happens to be running.
+        explicit_flags = region is not None or any(overrides.values())
+        state = None if explicit_flags and not endpoint_url else running_local(root)
         if endpoint_url or state:
             if state is None:
                 # An endpoint without a state file: the local mode's fixed resource names.

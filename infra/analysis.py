@@ -155,16 +155,19 @@ class Analysis(pulumi.ComponentResource):
         ).apply(
             lambda v: [
                 {
+                    # DescribeCollection: the agent checks the collection before it starts,
+                    # so a wrong --collection is one clear error, not a failure per frame.
                     "Sid": "SearchEnrolledFaces",
                     "Effect": "Allow",
-                    "Action": ["rekognition:SearchFacesByImage"],
+                    "Action": ["rekognition:DescribeCollection", "rekognition:SearchFacesByImage"],
                     "Resource": [v[0]],
                 },
                 {
-                    # PutRecords only: the agent batches and needs no stream description.
+                    # DescribeStreamSummary: the agent's start-up check that the stream
+                    # exists and is ACTIVE; PutRecords: it writes in batches.
                     "Sid": "WriteFaceSearchRecords",
                     "Effect": "Allow",
-                    "Action": ["kinesis:PutRecords"],
+                    "Action": ["kinesis:DescribeStreamSummary", "kinesis:PutRecords"],
                     "Resource": [v[1]],
                 },
                 {

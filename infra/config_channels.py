@@ -52,7 +52,7 @@ def channels(check: Checker) -> dict[str, Any]:
         check.fail(
             "sns.enabled",
             f"must be true or false, got {sns['enabled']!r}",
-            f"`pulumi config set --path {NAMESPACE}:sns.enabled true`",
+            f"""`pulumi config set {NAMESPACE}:sns '{{"enabled": true}}'`""",
         )
     if sns is not None and str(sns["enabled"]).lower() == "true":
         subscriptions = sns.get("subscriptions") or []

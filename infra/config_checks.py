@@ -75,7 +75,9 @@ class Checker:
         self.problems: list[str] = []
 
     def fail(self, key: str, problem: str, fix: str) -> None:
-        self.problems.append(f"{NAMESPACE}:{key}: {problem}. Fix: {fix}")
+        # Provider keys such as aws:region carry their own namespace.
+        name = key if ":" in key else f"{NAMESPACE}:{key}"
+        self.problems.append(f"{name}: {problem}. Fix: {fix}")
 
     def structured(self, key: str) -> Any:
         """A value set with `--path` or as JSON comes back as a JSON string from Pulumi."""
@@ -138,12 +140,14 @@ class Checker:
         if value is None:
             return None
         fields = ", ".join(f"{name}" for name in required + optional)
-        example = " ".join(f"--path {NAMESPACE}:{key}.{name}" for name in required[:1])
+        # Pulumi.yaml declares object keys as strings holding JSON: `--path` would store an
+        # object there and Pulumi would refuse the stack, so fixes set the whole JSON text.
+        example = "'" + json.dumps({name: "..." for name in required}) + "'"
         if not isinstance(value, dict):
             self.fail(
                 key,
                 f"must be an object with {fields}",
-                f"`pulumi config set {example} VALUE` for each field",
+                f"`{set_command(key, example)}`",
             )
             return None
         for name in sorted(set(value) - set(required) - set(optional)):
@@ -153,7 +157,7 @@ class Checker:
                 self.fail(
                     f"{key}.{name}",
                     "is missing",
-                    f"`pulumi config set --path {NAMESPACE}:{key}.{name} VALUE`",
+                    f"set the whole object again with `{set_command(key, example)}`",
                 )
                 return None
         return value

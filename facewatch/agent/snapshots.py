@@ -58,6 +58,11 @@ def check_bucket(s3_client: Any, bucket: str) -> None:
     try:
         s3_client.head_bucket(Bucket=bucket)
     except Exception as exc:
+        # HeadBucket needs s3:ListBucket, which the stack's camera-agent policy does not grant
+        # (the agent only writes under snapshots/). A 403 still proves the bucket exists; a
+        # missing write permission then surfaces as one clear error on the first upload.
+        if error_code(exc) in {"403", "AccessDenied", "Forbidden"}:
+            return
         if error_code(exc) in {"404", "NoSuchBucket"}:
             raise AgentError(
                 f"snapshot bucket {bucket!r} not found",

@@ -80,3 +80,32 @@ def test_missing_bucket_is_a_clear_error(aws_env: None) -> None:
         # when / then
         with pytest.raises(AgentError, match="snapshot bucket 'nope-bucket' not found"):
             check_bucket(s3, "nope-bucket")
+
+
+def test_bucket_that_exists_but_cannot_be_listed_is_accepted() -> None:
+    # given: the stack's camera-agent policy grants PutObject under snapshots/ but not
+    # s3:ListBucket, so HeadBucket on the existing audit bucket answers 403
+    from botocore.stub import Stubber
+
+    s3 = boto3.client("s3", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
+    with Stubber(s3) as stub:
+        stub.add_client_error("head_bucket", service_error_code="403", http_status_code=403)
+        # when / then: no error, the first upload reports a missing write permission
+        check_bucket(s3, BUCKET)
+        stub.assert_no_pending_responses()
+
+
+def test_bucket_check_still_reports_other_refusals() -> None:
+    # given: an error that is neither "exists but forbidden" nor "not found"
+    from botocore.stub import Stubber
+
+    s3 = boto3.client("s3", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
+    with Stubber(s3) as stub:
+        stub.add_client_error(
+            "head_bucket", service_error_code="InvalidAccessKeyId", http_status_code=400
+        )
+        # when / then: it is not taken for "exists" (only a 403 is)
+        from botocore.exceptions import ClientError
+
+        with pytest.raises((AgentError, ClientError), match="InvalidAccessKeyId"):
+            check_bucket(s3, BUCKET)

@@ -86,7 +86,7 @@ def test_cameras_accept_names_and_objects_as_json_text() -> None:
         ({"cameras": '["a"]', "email": '{"sender": "a@x.io", "recipients": ["b@x"]}'},
          "facewatch:email.recipients", "alerts@example.com"),
         ({"cameras": '["a"]', "email": '{"sender": "a@x.io"}'}, "facewatch:email.recipients",
-         "--path facewatch:email.recipients"),
+         "pulumi config set facewatch:email '{\"sender\""),
         ({"cameras": '["a"]', "alarmEmail": "ops"}, "facewatch:alarmEmail", "alerts@example.com"),
         ({"cameras": '["a"]', "sns": '{"enabled": "maybe"}'}, "facewatch:sns.enabled", "true"),
         ({"cameras": '["a"]', "slack": '{"channel": "#a"}'}, "facewatch:slackToken", "--secret"),
@@ -128,7 +128,16 @@ def test_edge_mode_works_in_any_region() -> None:
 
 
 def test_missing_region_names_aws_region() -> None:
-    assert "aws:region" in problems({"cameras": '["a"]'}, region="")
+    lines = [line.strip() for line in problems({"cameras": '["a"]'}, region="").splitlines()]
+    # the provider key keeps its own namespace (not facewatch:aws:region)
+    assert any(line.startswith("aws:region: is not set") for line in lines)
+
+
+def test_object_key_fixes_never_suggest_path_syntax() -> None:
+    # Pulumi.yaml declares object keys as JSON strings: `--path` would make Pulumi refuse them
+    message = problems({"cameras": '["a"]', "email": '{"sender": "a@x.io"}', "sns": '"x"'})
+    assert "facewatch:email.recipients" in message
+    assert "--path" not in message
 
 
 def test_a_token_set_without_secret_is_refused() -> None:

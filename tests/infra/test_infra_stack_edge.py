@@ -30,11 +30,17 @@ def test_camera_agent_policy_is_least_privilege(run: StackRun) -> None:
     by_sid = {s["Sid"]: s for s in policy["Statement"]}
     audit = run.named("storage-audit").outputs["arn"]
 
-    assert by_sid["SearchEnrolledFaces"]["Action"] == ["rekognition:SearchFacesByImage"]
+    assert by_sid["SearchEnrolledFaces"]["Action"] == [
+        "rekognition:DescribeCollection",
+        "rekognition:SearchFacesByImage",
+    ]
     assert by_sid["SearchEnrolledFaces"]["Resource"] == [
         f"arn:aws:rekognition:{REGION}:{ACCOUNT}:collection/facewatch-dev"
     ]
-    assert by_sid["WriteFaceSearchRecords"]["Action"] == ["kinesis:PutRecords"]
+    assert by_sid["WriteFaceSearchRecords"]["Action"] == [
+        "kinesis:DescribeStreamSummary",
+        "kinesis:PutRecords",
+    ]
     assert by_sid["WriteFaceSearchRecords"]["Resource"] == [
         run.named("analysis-data").outputs["arn"]
     ]

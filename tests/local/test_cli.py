@@ -112,3 +112,31 @@ def test_status_when_not_running_exits_1_with_the_command_to_start() -> None:
     result = runner.invoke(app, ["local", "status"])
     assert result.exit_code == 1
     assert "facewatch local up" in result.output
+
+
+def test_explicit_resource_flags_win_over_a_running_local_mode(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given: a local mode is running
+    from facewatch import cli_common
+
+    local_state = {"pid": 1, "endpointUrl": "http://127.0.0.1:5123", "facesBucket": "local-faces"}
+    monkeypatch.setattr(cli_common, "running_local", lambda root: local_state)
+    # when: the stack's enrol command passes the deployed bucket and region
+    target = cli_common.resolve_target(region="eu-west-1", faces_bucket="stack-faces-abc")
+    # then: the command talks to AWS with those names, not to the local endpoint
+    assert target.endpoint_url is None
+    assert target.faces_bucket == "stack-faces-abc"
+    assert target.region == "eu-west-1"
+
+
+def test_without_flags_a_running_local_mode_is_the_target(monkeypatch: pytest.MonkeyPatch) -> None:
+    # given
+    from facewatch import cli_common
+
+    local_state = {"pid": 1, "endpointUrl": "http://127.0.0.1:5123", "region": "us-east-1"}
+    monkeypatch.setattr(cli_common, "running_local", lambda root: local_state)
+    # when
+    target = cli_common.resolve_target()
+    # then
+    assert target.endpoint_url == "http://127.0.0.1:5123"
