@@ -30,7 +30,7 @@ bench: $(BIN)/.installed
 	$(BIN)/python bench/recognizer.py
 	$(BIN)/python bench/end_to_end.py
 
-# The snapshot Lambda's package: handlers/ plus Pillow wheels for the Lambda platform
+# The Lambdas' package (snapshot and decode functions): handlers/ plus Pillow wheels for the Lambda platform
 # (python3.12, x86_64; manylinux_2_28 is accepted too: Lambda's Amazon Linux 2023 has glibc 2.34).
 LAMBDA_PACKAGE := build/lambda/snapshot
 

@@ -9,9 +9,9 @@ import pulumi_aws as aws
 from infra import commands
 from infra.analysis import Analysis, AnalysisArgs
 from infra.config import from_pulumi
+from infra.lambda_function import package_dir
 from infra.notifications import Notifications, NotificationsArgs
 from infra.observability import Observability, ObservabilityArgs
-from infra.snapshot_function import package_dir
 from infra.storage import Storage, StorageArgs
 from infra.tables import Tables, TablesArgs
 from infra.workflow import ChannelInputs, Workflow, WorkflowArgs
@@ -82,6 +82,7 @@ workflow = Workflow(
         dedupe_window_seconds=config.dedupe_window_seconds,
         unknown_face_alerts=config.unknown_face_alerts,
         log_retention_days=config.log_retention_days,
+        snapshot_link_seconds=config.snapshot_link_seconds,
         collection_id=analysis.collection.collection_id,
         key_arn=storage.key.arn,
         faces_bucket=storage.faces_bucket,

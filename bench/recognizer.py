@@ -1,4 +1,4 @@
-"""Recognizer benchmark on the shared data (../shared/data by default).
+"""Recognizer benchmark on the shared data (../shared/data, or $FACEWATCH_SHARED_DATA).
 
 identification(): enrol every photo of faces/train/<person>/ in a local face engine
 (ExternalImageId = person), then identify every face of every photo in faces/test/: each
@@ -16,13 +16,15 @@ detector settings. Recall: every whole second of the clip in which the baseline 
 Lin-Manuel Miranda (threshold 80) must also carry his match in the agent's records; lost
 seconds are printed. Target: at least 4x the baseline's frames per second, no lost second.
 
-Usage: .venv/bin/python bench/recognizer.py [--data PATH]
+Usage: .venv/bin/python bench/recognizer.py [--data PATH]  (default: $FACEWATCH_SHARED_DATA,
+else ../shared/data next to the repo; the tests read the same variable, tests/shared_data.py)
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import os
 import re
 import sys
 import tempfile
@@ -41,7 +43,8 @@ from facewatch.engine.detection import FaceBox  # noqa: E402
 from facewatch.engine.faces import find_faces  # noqa: E402
 from facewatch.engine.images import decode_image  # noqa: E402
 
-DEFAULT_DATA = REPO.parent / "shared" / "data"
+SHARED_DATA_ENV = "FACEWATCH_SHARED_DATA"
+DEFAULT_DATA = Path(os.environ.get(SHARED_DATA_ENV) or REPO.parent / "shared" / "data")
 COLLECTION = "bench"
 THRESHOLD = 80.0
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png"}
@@ -124,7 +127,10 @@ def identification(data: Path = DEFAULT_DATA) -> IdentificationResult:
     train, test = data / "faces" / "train", data / "faces" / "test"
     for folder in (train, test):
         if not folder.is_dir():
-            raise SystemExit(f"shared sample data not found at {folder}")
+            raise SystemExit(
+                f"shared sample data not found at {folder}: pass --data PATH or set "
+                f"{SHARED_DATA_ENV} to the folder holding faces/ and video/"
+            )
     result = IdentificationResult()
     with tempfile.TemporaryDirectory(prefix="facewatch-bench-") as root:
         engine = FaceEngine(Path(root))

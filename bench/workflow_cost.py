@@ -39,7 +39,7 @@ from match_fixtures import detected_face, face_document, kinesis_record, sightin
 from moto import mock_aws  # noqa: E402
 
 from facewatch.local.bridge import lambda_task  # noqa: E402
-from handlers import snapshot  # noqa: E402
+from handlers import decode, snapshot  # noqa: E402
 from workflows.match import build_match_definition  # noqa: E402
 from workflows.settings import AwsEnvironment, Channels, MatchWorkflowSettings, SnsChannel  # noqa: E402
 
@@ -92,6 +92,7 @@ def _setup() -> tuple[dict[str, Any], str]:
         audit_bucket="audit",
         dead_letter_queue_url=clients["sqs"].create_queue(QueueName="dlq")["QueueUrl"],
         snapshot_function_arn=f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:snapshot",
+        decode_function_arn=f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:decode",
         channels=Channels(sns=SnsChannel(clients["sns"].create_topic(Name="alerts")["TopicArn"])),
     )
     arn = clients["stepfunctions"].create_state_machine(
@@ -121,7 +122,9 @@ def _transitions(clients: dict[str, Any], arn: str, records: list[dict[str, Any]
 def measure() -> dict[str, int]:
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         clients, arn = _setup()
-        with lambda_task.install({"snapshot": snapshot.lambda_handler}):
+        with lambda_task.install(
+            {"snapshot": snapshot.lambda_handler, "decode": decode.lambda_handler}
+        ):
             return {
                 "first sighting": _transitions(
                     clients, arn, [sighting("front-door", "people_lin.png", 1_700_000_000.0)]

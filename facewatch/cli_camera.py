@@ -1,12 +1,15 @@
 """`facewatch camera run`: the camera agent on the command line (mounted by facewatch/cli.py).
 
-Against AWS, take the values from the stack outputs; in the local mode, pass the local
-endpoint with --endpoint-url (Rekognition, Kinesis, S3 and STS are all served there).
+Against AWS, `--stack current|NAME` reads the collection, data stream, audit bucket and
+region from `pulumi stack output --json` (facewatch.cli_common; explicit flags still win),
+or pass them as flags; in the local mode, pass the local endpoint with --endpoint-url
+(Rekognition, Kinesis, S3 and STS are all served there).
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -18,6 +21,7 @@ from facewatch.agent.search import raise_for_aws_error
 from facewatch.agent.sinks import check_stream
 from facewatch.agent.snapshots import check_bucket
 from facewatch.agent.status import StatusReporter
+from facewatch.cli_common import CliError, StackOpt, Target, stack_outputs, target_from_outputs
 from workflows.records import edge_stream_arn
 
 camera_app = typer.Typer(
@@ -56,6 +60,39 @@ def _clients(region: str | None, endpoint_url: str | None) -> dict[str, Any]:
     }
 
 
+def _names(
+    stack: str | None,
+    *,
+    collection: str | None,
+    stream: str | None,
+    snapshot_bucket: str | None,
+    region: str | None,
+    endpoint_url: str | None,
+) -> Target:
+    """The names to use: the stack's outputs (when --stack is given) under the explicit flags."""
+    target = Target()
+    if stack:
+        outputs = stack_outputs(stack, flags="--collection, --stream and --region")
+        target = target_from_outputs(outputs, "stack")
+    explicit = {
+        "collection_id": collection,
+        "data_stream": stream,
+        "audit_bucket": snapshot_bucket,
+        "region": region,
+        "endpoint_url": endpoint_url,
+    }
+    return replace(target, **{name: value for name, value in explicit.items() if value})
+
+
+def _required(value: str | None, what: str, flag: str) -> str:
+    if not value:
+        raise CliError(
+            f"no {what} given",
+            f"pass {flag}, or --stack current (or --stack NAME) to read it from the stack outputs",
+        )
+    return value
+
+
 def _check_collection(rekognition: Any, collection_id: str) -> None:
     try:
         rekognition.describe_collection(CollectionId=collection_id)
@@ -81,12 +118,17 @@ def run_command(
     source: Annotated[
         str, typer.Option(help="Video file, webcam index (0) or rtsp:// / http(s):// URL.")
     ],
-    collection: Annotated[str, typer.Option(help="Rekognition collection id (stack output).")],
-    stream: Annotated[str, typer.Option(help="Kinesis data stream name (stack output).")],
+    collection: Annotated[
+        str | None, typer.Option(help="Rekognition collection id (stack output collectionId).")
+    ] = None,
+    stream: Annotated[
+        str | None, typer.Option(help="Kinesis data stream name (stack output dataStream).")
+    ] = None,
     snapshot_bucket: Annotated[
         str | None,
-        typer.Option(help="Audit bucket for frame/face snapshots (stack output)."),
+        typer.Option(help="Audit bucket for frame/face snapshots (stack output auditBucket)."),
     ] = None,
+    stack: StackOpt = None,
     fps: Annotated[float, typer.Option(help="Frames analysed per second of video.")] = 5.0,
     search_interval: Annotated[
         float, typer.Option(help="Seconds between two searches of the same tracked face.")
@@ -114,7 +156,18 @@ def run_command(
     """Analyse a camera and send stream-processor records to the Kinesis data stream."""
     configure_logging(getattr(logging, log_level.upper(), logging.INFO))
     try:
-        clients = _clients(region, endpoint_url)
+        names = _names(
+            stack,
+            collection=collection,
+            stream=stream,
+            snapshot_bucket=snapshot_bucket,
+            region=region,
+            endpoint_url=endpoint_url,
+        )
+        collection = _required(names.collection_id, "face collection", "--collection")
+        stream = _required(names.data_stream, "Kinesis data stream", "--stream")
+        snapshot_bucket = names.audit_bucket
+        clients = _clients(names.region, names.endpoint_url)
         region_name = clients["kinesis"].meta.region_name
         _check_collection(clients["rekognition"], collection)
         check_stream(clients["kinesis"], stream)
@@ -140,7 +193,7 @@ def run_command(
         )
         sink = KinesisSink(clients["kinesis"], stream)
         summary = run(config, clients["rekognition"], sink, uploader, status=StatusReporter(camera))
-    except AgentError as error:
+    except (AgentError, CliError) as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(USAGE_ERROR) from None
     if not summary.ok:

@@ -105,7 +105,8 @@ class Target:
         return self._clients[service]
 
 
-# Stack output name -> Target field.
+# Stack output name -> Target field: the names `__main__.py` exports (the ARNs for tools;
+# the console URLs next to them are for people and never parsed here).
 STACK_OUTPUTS = {
     "region": "region",
     "facesBucket": "faces_bucket",
@@ -116,18 +117,15 @@ STACK_OUTPUTS = {
     "matchStateMachineArn": "match_state_machine_arn",
     "indexingStateMachineArn": "indexing_state_machine_arn",
 }
-CONSOLE_URL_OUTPUTS = {
-    "matchExecutionsUrl": "match_state_machine_arn",
-    "indexingExecutionsUrl": "indexing_state_machine_arn",
-}
 
 
-def stack_outputs(stack: str) -> dict[str, Any]:
+def stack_outputs(stack: str, flags: str = "--bucket and --region") -> dict[str, Any]:
+    # `flags`: the calling command's options that can stand in for the outputs (error fix).
     if shutil.which("pulumi") is None:
         raise CliError(
             "the Pulumi CLI is not installed, so the stack outputs cannot be read",
             "install it (https://www.pulumi.com/docs/install/) or pass the names with flags "
-            "such as --bucket and --region",
+            f"such as {flags}",
         )
     command = ["pulumi", "stack", "output", "--json"]
     if stack != "current":
@@ -139,19 +137,18 @@ def stack_outputs(stack: str) -> dict[str, Any]:
             f"`{' '.join(command)}` failed: {detail[-1] if detail else 'no output'}",
             "run it from the project folder, after `pulumi up`, with a valid stack name",
         )
-    outputs = json.loads(done.stdout or "{}")
+    try:
+        outputs = json.loads(done.stdout or "{}")
+    except json.JSONDecodeError as error:
+        raise CliError(
+            f"`{' '.join(command)}` printed no JSON ({error})",
+            "check that the Pulumi CLI works: run the command yourself",
+        ) from None
     return outputs if isinstance(outputs, dict) else {}
 
 
 def target_from_outputs(outputs: dict[str, Any], origin: str) -> Target:
-    values: dict[str, Any] = {}
-    for key, name in CONSOLE_URL_OUTPUTS.items():
-        url = outputs.get(key)
-        if isinstance(url, str) and "/statemachines/view/" in url:
-            values[name] = url.rsplit("/statemachines/view/", 1)[1]
-    for key, name in STACK_OUTPUTS.items():
-        if outputs.get(key):
-            values[name] = outputs[key]
+    values = {name: outputs[key] for key, name in STACK_OUTPUTS.items() if outputs.get(key)}
     if outputs.get("endpointUrl"):
         values["endpoint_url"] = outputs["endpointUrl"]
     return Target(origin=origin, **values)

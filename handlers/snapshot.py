@@ -33,13 +33,19 @@ from botocore.client import BaseClient
 from botocore.exceptions import BotoCoreError, ClientError
 from PIL import Image, UnidentifiedImageError
 
-from handlers import decode
-
 SNAPSHOT_FIELD = "FacewatchSnapshot"  # workflows.records.SNAPSHOT_FIELD (not importable in Lambda)
 SNAPSHOT_PREFIX = "snapshots/"
 _CROP_MARGIN = 0.25  # of the box size on each side, so the face keeps some context
 _SAMPLING_INTERVAL_MS = 200  # GetImages' minimum
 _WINDOW_SECONDS = 1.0  # GetImages needs EndTimestamp > StartTimestamp
+
+
+# A presigned URL stops working when the credentials that signed it expire, whatever
+# ExpiresIn says (S3 user guide, "Download and upload objects with presigned URLs"). Here they
+# are the Lambda role's temporary session credentials, which last hours, not days: a longer
+# default would promise a link that dies early. The stack sets SNAPSHOT_URL_EXPIRY_SECONDS
+# from `facewatch:snapshotLinkSeconds` (60 to 43200); the audit record keeps bucket and key.
+DEFAULT_URL_EXPIRY_SECONDS = 3600
 
 
 @dataclass(frozen=True)
@@ -49,9 +55,10 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
+        expiry = os.environ.get("SNAPSHOT_URL_EXPIRY_SECONDS") or DEFAULT_URL_EXPIRY_SECONDS
         return cls(
             audit_bucket=os.environ.get("AUDIT_BUCKET", ""),
-            url_expiry_seconds=int(os.environ.get("SNAPSHOT_URL_EXPIRY_SECONDS", "86400")),
+            url_expiry_seconds=int(expiry),
         )
 
 
@@ -196,8 +203,5 @@ def snapshot(event: dict[str, Any]) -> dict[str, Any]:
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    # One deployed function serves the match workflow's two Lambda tasks unless the stack sets
-    # MatchWorkflowSettings.decode_function_arn: a batch of Pipe records is a decode request.
-    if "Records" in event:
-        return decode.lambda_handler(event, context)
+    # Decoding the Pipe's records is handlers/decode.py, a function of its own.
     return snapshot(event)

@@ -1,8 +1,18 @@
 """The commands and links the stack outputs: pure functions of names, tested directly.
 
-Every value is quoted with `shlex.quote`, so `$(pulumi stack output startProcessorCommand)`
-runs as it is. Credentials are never part of a command: the AWS CLI, kvssink and the
-camera agent read them from the environment (AWS_PROFILE or AWS_ACCESS_KEY_ID/...).
+`$(pulumi stack output startProcessorCommand)` must run as it is. A command substitution's
+output is split into words and glob-expanded, but its quotes are not removed and its `$VAR`s
+are not expanded, so the start/stop/describe commands hold no quote, no variable and no word
+that needs quoting: every word is one `shlex.quote` leaves as it is (letters, digits and
+`@%+=:,./-_`), so the command also runs when pasted (one exception: the backslash escaping a
+dot of a camera name in an edge stop pattern, see `agent_stop_pattern`). Credentials are never
+part of a command: the AWS CLI, kvssink and the camera agent read them from the environment
+(AWS_PROFILE or AWS_ACCESS_KEY_ID/...).
+
+The producer commands (`webcamProducerCommand`, `rtspProducerCommand`) and `enrolCommand` are
+not held to this: the RTSP pipeline reads `"$RTSP_URL"` (the URL usually embeds a password,
+which must stay out of the stack) and the enrol command has placeholders to replace, so they
+are run with `eval "$(pulumi stack output ...)"` or edited first, as the README shows.
 """
 
 from __future__ import annotations
@@ -16,6 +26,21 @@ from infra.config_checks import PROCESSOR_PREFIX
 RTSP_URL_VARIABLE = "RTSP_URL"
 
 
+def is_plain_word(value: str) -> bool:
+    """True when the shell reads `value` as one literal word, typed or substituted."""
+    return bool(value) and quote(value) == value
+
+
+def plain(value: str) -> str:
+    """`value` as a command word; names that could need quoting are refused, not quoted."""
+    if not is_plain_word(value):
+        raise ValueError(
+            f"{value!r} cannot be a word of a command run as $(pulumi stack output ...): "
+            "use letters, digits and @%+=:,./-_ only"
+        )
+    return value
+
+
 def processor_name(camera: str) -> str:
     return f"{PROCESSOR_PREFIX}{camera}"
 
@@ -27,7 +52,7 @@ def stream_processor_commands(camera: str, region: str) -> dict[str, str]:
     detection processors and "should not be used to start a face search stream processor";
     a face search processor runs until stopped.
     """
-    name, reg = quote(processor_name(camera)), quote(region)
+    name, reg = plain(processor_name(camera)), plain(region)
     return {
         "start": f"aws rekognition start-stream-processor --name {name} --region {reg}",
         "stop": f"aws rekognition stop-stream-processor --name {name} --region {reg}",
@@ -44,13 +69,35 @@ def camera_agent_command(
     snapshot_bucket: str,
     region: str,
 ) -> str:
-    """The edge-mode camera agent: samples frames, searches faces, writes the records."""
-    src = quote(source) if source else f'"${RTSP_URL_VARIABLE}"'
-    return (
-        f"facewatch camera run --camera {quote(camera)} --source {src} "
-        f"--collection {quote(collection_id)} --stream {quote(data_stream)} "
-        f"--snapshot-bucket {quote(snapshot_bucket)} --region {quote(region)}"
+    """The edge-mode camera agent: samples frames, searches faces, writes the records.
+
+    The camera's configured `source` is part of the command when it is a plain word (a
+    device index, a file path, an RTSP URL without `?`, `&`, spaces, quotes...). Otherwise,
+    or without a source, `--source` is left out (the agent's `--source` has no environment
+    variable to fall back on) and is given after the command:
+    `$(pulumi stack output startProcessorCommand) --source "$RTSP_URL"`; run bare, the
+    command stops with Typer's "Missing option '--source'". `--camera NAME --collection`
+    comes first and in this order: `agent_stop_pattern` matches exactly that.
+    """
+    command = (
+        f"facewatch camera run --camera {plain(camera)} --collection {plain(collection_id)} "
+        f"--stream {plain(data_stream)} --snapshot-bucket {plain(snapshot_bucket)} "
+        f"--region {plain(region)}"
     )
+    if source is not None and is_plain_word(source):
+        command += f" --source {source}"
+    return command
+
+
+def agent_stop_pattern(camera: str) -> str:
+    """The `pkill -f` regex matching this camera's agent only, as one quote-free word.
+
+    `.` stands for each space (a space would split the word); the name's own dots are
+    escaped (`\\.`: a substituted backslash reaches pkill as it is), and `--collection`
+    right after the name stops camera `front` from matching `front-door`'s agent.
+    """
+    name = plain(camera).replace(".", "\\.")
+    return f"facewatch.camera.run.--camera.{name}.--collection"
 
 
 def edge_commands(
@@ -74,11 +121,11 @@ def edge_commands(
     return {
         "start": run,
         # SIGINT is what Ctrl-C sends: the agent finishes its frame and flushes its records.
-        "stop": f"pkill -INT -f {quote(f'facewatch camera run --camera {quote(camera)} ')}",
+        "stop": f"pkill -INT -f {agent_stop_pattern(camera)}",
         # The agent has no server-side state; its records land in the data stream.
         "describe": (
-            f"aws kinesis describe-stream-summary --stream-name {quote(data_stream)} "
-            f"--region {quote(region)}"
+            f"aws kinesis describe-stream-summary --stream-name {plain(data_stream)} "
+            f"--region {plain(region)}"
         ),
     }
 

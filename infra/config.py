@@ -68,6 +68,8 @@ class FacewatchConfig:
     audit_retention_days: int = 365
     audit_object_lock: bool = False
     log_retention_days: int = 30
+    # Lifetime of the presigned snapshot links in notifications (handlers/snapshot.py).
+    snapshot_link_seconds: int = 3600
     collection_id: str = ""
     email: EmailSettings | None = None
     sns: SnsSettings | None = None
@@ -93,6 +95,7 @@ KNOWN_KEYS = (
     "auditRetentionDays",
     "auditObjectLock",
     "logRetentionDays",
+    "snapshotLinkSeconds",
     "collectionId",
     "email",
     "sns",
@@ -246,6 +249,9 @@ def load_config(
         audit_retention_days=check.integer("auditRetentionDays", 365, 1, 36500, "365"),
         audit_object_lock=check.boolean("auditObjectLock", False),
         log_retention_days=log_days,
+        # Bounded at 12 h: a link signed with the Lambda role's temporary credentials stops
+        # working when they expire, whatever expiry it was signed for (handlers/snapshot.py).
+        snapshot_link_seconds=check.integer("snapshotLinkSeconds", 3600, 60, 43200, "3600"),
         collection_id=collection_id,
         alarm_email=check.email("alarmEmail", alarm_email) if alarm_email is not None else None,
         alarm_topic_arn=str(alarm_topic) if alarm_topic is not None else None,

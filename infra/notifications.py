@@ -61,11 +61,12 @@ class Notifications(pulumi.ComponentResource):
                 )
         self.connections = {}
         for channel, token in sorted(args.tokens.items()):
-            self.connections[channel] = self._bearer_connection(name, channel, token)
+            self.connections[channel] = self._bearer_connection(name, channel, token, args.key_arn)
         if args.webhook is not None and "webhook" not in args.tokens:
             self.connections["webhook"] = aws.cloudwatch.EventConnection(
                 f"{name}-webhook",
                 description="facewatch webhook (no token configured)",
+                kms_key_identifier=args.key_arn,
                 authorization_type="API_KEY",
                 auth_parameters={
                     "api_key": {"key": ANONYMOUS_WEBHOOK_HEADER, "value": "facewatch"}
@@ -80,13 +81,17 @@ class Notifications(pulumi.ComponentResource):
         )
 
     def _bearer_connection(
-        self, name: str, channel: str, token: pulumi.Output[str]
+        self, name: str, channel: str, token: pulumi.Output[str], key_arn: pulumi.Input[str]
     ) -> aws.cloudwatch.EventConnection:
         """Slack bot tokens, WhatsApp Cloud API tokens and webhook tokens all go in an
         `Authorization: Bearer <token>` header."""
         return aws.cloudwatch.EventConnection(
             f"{name}-{channel}",
             description=f"facewatch {channel} (token in Secrets Manager)",
+            # The secret is encrypted with the stack key (tagged for EventBridge in
+            # infra/storage.py), not an AWS owned key: key policy, rotation and CloudTrail
+            # record of every decrypt stay with the account.
+            kms_key_identifier=key_arn,
             authorization_type="API_KEY",
             auth_parameters={
                 "api_key": {

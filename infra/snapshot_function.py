@@ -1,13 +1,8 @@
-"""The snapshot Lambda (handlers/snapshot.py): its package, role, log group and function.
-
-The package is built by `make lambda-package` (handlers/ + workflows/ + Pillow for the
-Lambda platform) into build/lambda/snapshot; the program refuses to deploy without it
-rather than upload a function that fails on its first import.
-"""
+"""The snapshot Lambda (handlers/snapshot.py): a `python_function` with the permissions
+to cut, store and link face crops (and, in stream-processor mode, read camera frames)."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,25 +10,11 @@ import pulumi
 import pulumi_aws as aws
 
 from infra import iam
+from infra.lambda_function import Account, PythonFunctionArgs, python_function
 from workflows.records import SNAPSHOT_PREFIX
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-PACKAGE_DIR = PROJECT_ROOT / "build" / "lambda" / "snapshot"
-# Tests (and CI without Pillow wheels) point the program at another directory.
-PACKAGE_DIR_VARIABLE = "FACEWATCH_LAMBDA_PACKAGE_DIR"
 HANDLER = "handlers.snapshot.lambda_handler"
 XRAY_ACTIONS = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
-
-
-def package_dir() -> Path:
-    """Where the built package is; a clear error naming the make target when it is not."""
-    path = Path(os.environ.get(PACKAGE_DIR_VARIABLE) or PACKAGE_DIR)
-    if not (path / "handlers" / "snapshot.py").is_file():
-        raise pulumi.RunError(
-            f"the snapshot Lambda package is missing ({path}/handlers/snapshot.py): "
-            "run `make lambda-package` in the project directory, then `pulumi up` again"
-        )
-    return path
 
 
 @dataclass(frozen=True)
@@ -53,17 +34,10 @@ class SnapshotFunctionArgs:
 
 
 def snapshot_statements(
-    *, function_name: str, region: str, account: str, partition: str, key_arn: str,
-    audit_bucket_arn: str, video_stream_arns: list[str],
-) -> list[iam.Statement]:  # fmt: skip
-    log_group = f"arn:{partition}:logs:{region}:{account}:log-group:/aws/lambda/{function_name}"
+    *, region: str, key_arn: str, audit_bucket_arn: str, video_stream_arns: list[str]
+) -> list[iam.Statement]:
+    """What the snapshot function needs beyond writing its own logs."""
     statements: list[iam.Statement] = [
-        {
-            "Sid": "WriteOwnLogs",
-            "Effect": "Allow",
-            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-            "Resource": [f"{log_group}:*"],
-        },
         {
             # Edge mode: read the agent's crops to link them; stream-processor mode: store
             # the crop cut from the KVS frame. Only under the snapshots prefix.
@@ -102,42 +76,30 @@ def snapshot_statements(
 def snapshot_function(
     name: str, args: SnapshotFunctionArgs, parent: pulumi.Resource
 ) -> aws.lambda_.Function:
-    log_group = aws.cloudwatch.LogGroup(
-        f"{name}-logs",
-        name=f"/aws/lambda/{args.function_name}",
-        retention_in_days=args.log_retention_days,
-        kms_key_id=args.key_arn,
-        opts=pulumi.ResourceOptions(parent=parent),
-    )
-    statements = pulumi.Output.all(
-        args.account_id, args.partition, args.key_arn, args.audit_bucket_arn,
-        *args.video_stream_arns,
-    ).apply(
-        lambda v: snapshot_statements(
-            function_name=args.function_name, region=args.region, account=v[0],
-            partition=v[1], key_arn=v[2], audit_bucket_arn=v[3], video_stream_arns=v[4:],
+    def statements(_: Account, key_arn: str, bucket_arn: str, *streams: str) -> list[iam.Statement]:
+        return snapshot_statements(
+            region=args.region,
+            key_arn=key_arn,
+            audit_bucket_arn=bucket_arn,
+            video_stream_arns=list(streams),
         )
-    )  # fmt: skip
-    role, policy = iam.role(
-        f"{name}-role",
-        trust=pulumi.Output.from_input(args.account_id).apply(
-            lambda account: iam.service_trust("lambda.amazonaws.com", account_id=account)
-        ),
-        statements=statements,
-        parent=parent,
-        description="facewatch snapshot Lambda: frames and crops for notifications",
-    )
-    return aws.lambda_.Function(
+
+    return python_function(
         name,
-        name=args.function_name,
-        runtime="python3.12",
-        handler=HANDLER,
-        code=pulumi.FileArchive(str(args.package)),
-        role=role.arn,
-        timeout=30,
-        memory_size=512,
-        environment={"variables": args.environment},
-        tracing_config={"mode": "Active"},
-        logging_config={"log_format": "JSON", "log_group": log_group.name},
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=[policy, log_group]),
+        PythonFunctionArgs(
+            function_name=args.function_name,
+            handler=HANDLER,
+            description="facewatch snapshot Lambda: frames and crops for notifications",
+            region=args.region,
+            account_id=args.account_id,
+            partition=args.partition,
+            key_arn=args.key_arn,
+            log_retention_days=args.log_retention_days,
+            package=args.package,
+            statements=statements,
+            statement_inputs=[args.key_arn, args.audit_bucket_arn, *args.video_stream_arns],
+            environment=args.environment,
+            active_tracing=True,
+        ),
+        parent,
     )

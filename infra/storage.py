@@ -24,14 +24,26 @@ class StorageArgs:
     force_destroy: bool
 
 
+# EventBridge encrypts a connection's secret with a customer-managed key only when the key
+# carries this tag: its service-linked role's policy (AmazonEventBridgeApiDestinationsService-
+# RolePolicy) allows kms:Decrypt/Encrypt/GenerateDataKey through Secrets Manager on keys tagged
+# so, and the key policy's first statement lets that IAM policy apply.
+EVENTBRIDGE_CONNECTION_TAG = {"EventBridgeApiDestinations": "true"}
+
+
 def _key_policy(account_id: str, region: str, partition: str) -> str:
     """The default key policy (IAM decides for principals of the account) plus the services
     that need the key policy itself: CloudWatch Logs for the encrypted log groups, EventBridge
-    sending undeliverable events to the encrypted DLQ, and CloudWatch alarms publishing to
-    the encrypted alarm topic."""
+    sending undeliverable events to the encrypted DLQ, CloudWatch alarms publishing to the
+    encrypted alarm topic, and Secrets Manager reading the EventBridge connections' secrets."""
     return iam.document(
         [
             {
+                # AWS's default key policy statement, and the one exception to "no `*` action"
+                # (tests/infra/test_infra_iam.py checks it is exactly this): without it no IAM
+                # policy could grant the key (a key policy must allow the account to delegate),
+                # and if every key-policy principal were lost the key would be unmanageable
+                # without AWS Support. Principals still need an IAM policy to use the key.
                 "Sid": "AccountAdministersKeyThroughIam",
                 "Effect": "Allow",
                 "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
@@ -74,6 +86,32 @@ def _key_policy(account_id: str, region: str, partition: str) -> str:
                 "Resource": "*",
                 "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
             },
+            {
+                # Step Functions documents secretsmanager:GetSecretValue on the connection's
+                # secret as a permission of the state machine role: the HTTP Task reads it
+                # with the role's credentials, so the decrypt is checked for the role. Like
+                # AWS's own aws/secretsmanager key, this lets principals of this account
+                # decrypt through Secrets Manager only, and here only the EventBridge
+                # connections' secrets: who may read a secret is still decided by its
+                # secretsmanager:GetSecretValue permission.
+                "Sid": "ConnectionSecretsDecryptThroughSecretsManager",
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": ["kms:Decrypt"],
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {
+                        "kms:CallerAccount": account_id,
+                        "kms:ViaService": f"secretsmanager.{region}.amazonaws.com",
+                    },
+                    "StringLike": {
+                        "kms:EncryptionContext:SecretARN": (
+                            f"arn:{partition}:secretsmanager:{region}:{account_id}:"
+                            "secret:events!connection/*"
+                        )
+                    },
+                },
+            },
         ]
     )
 
@@ -108,6 +146,7 @@ class Storage(pulumi.ComponentResource):
             description="facewatch: buckets, streams, tables, queues, topics and logs",
             enable_key_rotation=True,
             deletion_window_in_days=30,
+            tags=EVENTBRIDGE_CONNECTION_TAG,
             policy=pulumi.Output.all(args.account_id, args.partition).apply(
                 lambda v: _key_policy(v[0], args.region, v[1])
             ),
@@ -197,9 +236,12 @@ class Storage(pulumi.ComponentResource):
                     "status": "Enabled",
                     "filter": {},
                     # Current objects (audit records and snapshots) expire after the
-                    # retention period; superseded versions one day later.
+                    # retention period. Versioning is the audit trail's safeguard: a record
+                    # overwritten or deleted (by mistake or not) stays recoverable as a
+                    # non-current version for the same period (so an expired record is gone
+                    # for good 2 x auditRetentionDays after it was written).
                     "expiration": {"days": days},
-                    "noncurrent_version_expiration": {"noncurrent_days": 1},
+                    "noncurrent_version_expiration": {"noncurrent_days": days},
                     "abort_incomplete_multipart_upload": {"days_after_initiation": 7},
                 },
                 {

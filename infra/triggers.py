@@ -14,16 +14,9 @@ import pulumi
 import pulumi_aws as aws
 
 from infra import iam
+from workflows import pipe_settings
 from workflows.pipe_filter import filter_criteria
 
-# Pipe batching: small batches, short window: alerts are latency-sensitive, and a
-# Standard execution per batch handles up to this many records.
-PIPE_BATCH_SIZE = 10
-PIPE_BATCHING_WINDOW_SECONDS = 1
-# A record still undelivered after an hour is stale as an alert; it goes to the DLQ
-# (with its shard and sequence numbers) instead of blocking its shard.
-PIPE_MAXIMUM_RECORD_AGE_SECONDS = 3600
-PIPE_MAXIMUM_RETRY_ATTEMPTS = 10
 KINESIS_READ_ACTIONS = [
     "kinesis:DescribeStream",
     "kinesis:DescribeStreamSummary",
@@ -117,7 +110,7 @@ def create_pipe(name: str, args: TriggerArgs, parent: pulumi.Resource) -> aws.pi
     return aws.pipes.Pipe(
         name,
         name=pipe,
-        description="facewatch: face-search records with faces -> match workflow",
+        description="facewatch: face-search records with faces (or malformed) -> match workflow",
         role_arn=role.arn,
         source=args.data_stream_arn,
         target=args.match_state_machine_arn,
@@ -127,10 +120,11 @@ def create_pipe(name: str, args: TriggerArgs, parent: pulumi.Resource) -> aws.pi
             },
             "kinesis_stream_parameters": {
                 "starting_position": "LATEST",
-                "batch_size": PIPE_BATCH_SIZE,
-                "maximum_batching_window_in_seconds": PIPE_BATCHING_WINDOW_SECONDS,
-                "maximum_record_age_in_seconds": PIPE_MAXIMUM_RECORD_AGE_SECONDS,
-                "maximum_retry_attempts": PIPE_MAXIMUM_RETRY_ATTEMPTS,
+                # Shared with the local Pipe (workflows/pipe_settings.py).
+                "batch_size": pipe_settings.BATCH_SIZE,
+                "maximum_batching_window_in_seconds": pipe_settings.BATCHING_WINDOW_SECONDS,
+                "maximum_record_age_in_seconds": pipe_settings.MAXIMUM_RECORD_AGE_SECONDS,
+                "maximum_retry_attempts": pipe_settings.MAXIMUM_RETRY_ATTEMPTS,
                 # A failing batch is split to isolate the bad record before the DLQ.
                 "on_partial_batch_item_failure": "AUTOMATIC_BISECT",
                 "dead_letter_config": {"arn": args.dlq_arn},

@@ -1,5 +1,6 @@
 """Workflow: both state machines from `workflows/`, their roles and logs, what starts them
-(the Pipe and the EventBridge rule), the snapshot Lambda and the dead-letter queue.
+(the Pipe and the EventBridge rule), the match workflow's two Lambdas (decode, snapshot) and
+the dead-letter queue.
 
 Each definition is built once per deploy inside `Output.apply` by the same builder the
 local mode and the tests use; the role policy is derived from that very definition by
@@ -19,6 +20,7 @@ import pulumi_aws as aws
 
 from infra import iam, snapshot_function, triggers
 from infra.config import WorkflowType
+from infra.lambda_function import PythonFunctionArgs, python_function
 from workflows.settings import (
     AnalysisMode,
     AwsEnvironment,
@@ -99,6 +101,7 @@ class WorkflowArgs:
     dedupe_window_seconds: int
     unknown_face_alerts: bool
     log_retention_days: int
+    snapshot_link_seconds: int
     collection_id: pulumi.Output[str]
     key_arn: pulumi.Output[str]
     faces_bucket: aws.s3.Bucket
@@ -138,6 +141,7 @@ class Workflow(pulumi.ComponentResource):
     match_state_machine: aws.sfn.StateMachine
     indexing_state_machine: aws.sfn.StateMachine
     snapshot_function: aws.lambda_.Function
+    decode_function: aws.lambda_.Function
     pipe: aws.pipes.Pipe
     faces_rule: aws.cloudwatch.EventRule
     match_definition: pulumi.Output[dict[str, Any]]
@@ -173,7 +177,29 @@ class Workflow(pulumi.ComponentResource):
                 log_retention_days=args.log_retention_days,
                 package=args.lambda_package,
                 video_stream_arns=args.video_stream_arns,
-                environment={"AUDIT_BUCKET": args.audit_bucket.bucket},
+                environment={
+                    "AUDIT_BUCKET": args.audit_bucket.bucket,
+                    "SNAPSHOT_URL_EXPIRY_SECONDS": str(args.snapshot_link_seconds),
+                },
+            ),
+            parent=self,
+        )
+        # Decoding is pure computation on the batch the workflow passes in: its role may only
+        # write the function's own logs (hence no X-Ray permission and no active tracing).
+        self.decode_function = python_function(
+            f"{name}-decode",
+            PythonFunctionArgs(
+                function_name=f"{args.prefix}-decode",
+                handler="handlers.decode.lambda_handler",
+                description="facewatch decode Lambda: checks each batch's Kinesis records",
+                region=args.region,
+                account_id=args.account_id,
+                partition=args.partition,
+                key_arn=args.key_arn,
+                log_retention_days=args.log_retention_days,
+                package=args.lambda_package,
+                timeout=30,
+                memory_size=256,
             ),
             parent=self,
         )
@@ -186,6 +212,7 @@ class Workflow(pulumi.ComponentResource):
             audit=args.audit_bucket.bucket,
             dlq=self.dead_letter_queue.url,
             snapshot=self.snapshot_function.arn,
+            decode=self.decode_function.arn,
             sns=c.sns_topic_arn,
             slack=c.slack_connection_arn,
             whatsapp=c.whatsapp_connection_arn,
@@ -200,6 +227,7 @@ class Workflow(pulumi.ComponentResource):
                 audit_bucket=v["audit"],
                 dead_letter_queue_url=v["dlq"],
                 snapshot_function_arn=v["snapshot"],
+                decode_function_arn=v["decode"],
                 channels=_channels(c, v),
                 dedupe_window_seconds=args.dedupe_window_seconds,
                 unknown_face_alerts=args.unknown_face_alerts,

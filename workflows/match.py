@@ -117,7 +117,6 @@ def build_match_definition(settings: MatchWorkflowSettings) -> dict[str, Any]:
     """The match workflow's ASL (JSONPath) for these settings."""
     if settings.dedupe_window_seconds <= 0:
         raise ValueError("dedupe_window_seconds must be a positive number of seconds")
-    decode_function = settings.decode_function_arn or settings.snapshot_function_arn
     audit_prefix = (
         "States.Format('audit/{}/{}/{}/{}', "
         f"{_start_time_part(0)}, {_start_time_part(1)}, {_start_time_part(2)}, "
@@ -137,7 +136,7 @@ def build_match_definition(settings: MatchWorkflowSettings) -> dict[str, Any]:
                 "Type": "Task",
                 "Resource": "arn:aws:states:::lambda:invoke",
                 "Parameters": {
-                    "FunctionName": decode_function,
+                    "FunctionName": settings.decode_function_arn,
                     "Payload": {"Records.$": "$.Records"},
                 },
                 "ResultSelector": {"Records.$": "$.Payload.records"},

@@ -88,12 +88,12 @@ class MatchWorkflowSettings:
     audit_bucket: str
     dead_letter_queue_url: str
     snapshot_function_arn: str
+    # The Lambda that decodes and checks each batch's records (handlers/decode.py): its own
+    # function, because decoding needs no AWS permission while the snapshot function does.
+    decode_function_arn: str
     channels: Channels = field(default_factory=Channels)
     dedupe_window_seconds: int = 300
     unknown_face_alerts: bool = False
-    # The Lambda that decodes and checks each batch's records (handlers/decode.py). None: the
-    # snapshot function, whose handler also answers decode events, so one function suffices.
-    decode_function_arn: str | None = None
     # Channel retries on throttling/5xx: first wait, then doubled, at most this many retries.
     channel_retry_interval_seconds: int = 2
     channel_retry_max_attempts: int = 3

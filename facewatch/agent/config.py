@@ -14,16 +14,14 @@ SnapshotPolicy = Literal["matches", "all", "none"]
 class ReconnectPolicy:
     """Exponential backoff for network and webcam sources: base, 2*base, ... capped at `max_delay`.
 
-    After `max_attempts` consecutive failures the agent stops with an AgentError,
+    After `max_attempts` retries (so `max_attempts + 1` failed opens in a row; tenacity
+    runs the schedule) the agent stops with an AgentError,
     so a camera that is gone for good ends in a visible error, not a silent loop.
     """
 
     base_delay: float = 1.0
     max_delay: float = 30.0
     max_attempts: int = 10
-
-    def delays(self) -> list[float]:
-        return [min(self.max_delay, self.base_delay * 2**i) for i in range(self.max_attempts)]
 
 
 @dataclass(frozen=True)

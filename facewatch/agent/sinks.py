@@ -3,9 +3,9 @@
 `KinesisSink` batches up to 500 records / 5 MiB per PutRecords call and flushes at
 least every `linger` seconds, so an alert never waits for a full batch. Entries that
 PutRecords rejects (FailedRecordCount > 0, e.g. throughput exceeded) are retried alone,
-a bounded number of times with exponential backoff; what still fails is logged at
-ERROR level with the full record (so it can be replayed) and counted in `undelivered`:
-nothing is dropped silently.
+a bounded number of times with exponential backoff (tenacity runs the schedule); what
+still fails is logged at ERROR level with the full record (so it can be replayed) and
+counted in `undelivered`: nothing is dropped silently.
 """
 
 from __future__ import annotations
@@ -15,6 +15,14 @@ import logging
 import time
 from collections.abc import Callable
 from typing import Any, Protocol
+
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_result,
+    stop_after_attempt,
+    wait_exponential,
+)
 
 from .errors import AgentError
 from .logs import log_event
@@ -124,40 +132,29 @@ class KinesisSink:
             self._deliver(entries)
 
     def _deliver(self, entries: list[dict[str, Any]]) -> None:
-        last_codes: list[str] = []
-        for attempt in range(self.max_attempts):
-            if attempt:
-                delay = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
-                log_event(
-                    log,
-                    logging.WARNING,
-                    "sink.retry",
-                    stream=self.stream_name,
-                    failed=len(entries),
-                    attempt=attempt + 1,
-                    delay_s=delay,
-                    codes=",".join(sorted(set(last_codes))),
-                )
-                self._sleep(delay)
-            try:
-                self.calls += 1
-                response = self.client.put_records(StreamName=self.stream_name, Records=entries)
-            except Exception as exc:
-                raise_for_aws_error(exc, stream=self.stream_name)
-                raise
-            results = response.get("Records", [])
-            failed = [
-                (entry, result)
-                for entry, result in zip(entries, results, strict=True)
-                if result.get("ErrorCode")
-            ]
-            self.sent += len(entries) - len(failed)
-            if not failed:
-                return
-            entries = [entry for entry, _ in failed]
-            last_codes = [str(result.get("ErrorCode")) for _, result in failed]
-        self.undelivered += len(entries)
-        for entry, code in zip(entries, last_codes, strict=True):
+        """Send `entries`; re-send only the rejected ones on tenacity's backoff schedule."""
+        remaining = entries
+
+        def attempt() -> list[tuple[dict[str, Any], str]]:
+            nonlocal remaining
+            failed = self._put_once(remaining)
+            remaining = [entry for entry, _ in failed]
+            return failed
+
+        retrying = Retrying(
+            stop=stop_after_attempt(self.max_attempts),
+            wait=wait_exponential(multiplier=self.base_delay, max=self.max_delay),
+            # Retry while entries were rejected; an exception (missing stream, no
+            # credentials) is not retried here: botocore already retries throttled calls.
+            retry=retry_if_result(bool),
+            before_sleep=self._log_retry,
+            # Out of attempts: hand back what still fails, to be reported below.
+            retry_error_callback=lambda state: state.outcome.result() if state.outcome else [],
+            sleep=self._sleep,
+        )
+        failed = retrying(attempt)
+        self.undelivered += len(failed)
+        for entry, code in failed:
             log_event(
                 log,
                 logging.ERROR,
@@ -167,6 +164,36 @@ class KinesisSink:
                 attempts=self.max_attempts,
                 record=entry["Data"].decode("utf-8"),
             )
+
+    def _put_once(self, entries: list[dict[str, Any]]) -> list[tuple[dict[str, Any], str]]:
+        """One PutRecords call; the entries it rejected, each with its error code."""
+        try:
+            self.calls += 1
+            response = self.client.put_records(StreamName=self.stream_name, Records=entries)
+        except Exception as exc:
+            raise_for_aws_error(exc, stream=self.stream_name)
+            raise
+        results = response.get("Records", [])
+        failed = [
+            (entry, str(result["ErrorCode"]))
+            for entry, result in zip(entries, results, strict=True)
+            if result.get("ErrorCode")
+        ]
+        self.sent += len(entries) - len(failed)
+        return failed
+
+    def _log_retry(self, state: RetryCallState) -> None:
+        failed = state.outcome.result() if state.outcome else []
+        log_event(
+            log,
+            logging.WARNING,
+            "sink.retry",
+            stream=self.stream_name,
+            failed=len(failed),
+            attempt=state.attempt_number + 1,
+            delay_s=state.next_action.sleep if state.next_action else 0.0,
+            codes=",".join(sorted({code for _, code in failed})),
+        )
 
 
 def check_stream(client: Any, stream_name: str) -> None:

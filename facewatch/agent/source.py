@@ -5,8 +5,8 @@ or the capture clock for live sources), never by sleeping, so a file is analysed
 as fast as the machine allows and a live source is never slowed down.
 
 A file ends cleanly. A live source that fails to open or stops delivering frames
-is reopened with exponential backoff (`ReconnectPolicy`); each (re)connection is a
-new `segment`, so the tracker can forget boxes from before the gap.
+is reopened with exponential backoff (`ReconnectPolicy`, scheduled by tenacity); each
+(re)connection is a new `segment`, so the tracker can forget boxes from before the gap.
 """
 
 from __future__ import annotations
@@ -20,6 +20,13 @@ from typing import Any, Literal
 
 import cv2
 import numpy as np
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_result,
+    stop_after_attempt,
+    wait_exponential,
+)
 
 from .config import ReconnectPolicy
 from .errors import AgentError
@@ -125,29 +132,43 @@ class VideoSource:
         return capture
 
     def _open_live(self, *, first: bool) -> Any:
-        """Open a webcam or network source, retrying with exponential backoff."""
-        delays = self.reconnect.delays()
-        for attempt in range(len(delays) + 1):
-            capture = self._open_once()
-            if capture is not None:
-                if not first or attempt:
-                    self.stats.reconnects += 1
-                    log_event(log, logging.INFO, "source.connected", source=self._safe_name())
-                return capture
-            if attempt == len(delays):
-                break
-            log_event(
-                log,
-                logging.WARNING,
-                "source.retry",
-                source=self._safe_name(),
-                attempt=attempt + 1,
-                delay_s=delays[attempt],
-            )
-            self._sleep(delays[attempt])
+        """Open a webcam or network source, retrying on the policy's backoff schedule."""
+        policy = self.reconnect
+        retrying = Retrying(
+            stop=stop_after_attempt(policy.max_attempts + 1),
+            wait=wait_exponential(multiplier=policy.base_delay, max=policy.max_delay),
+            retry=retry_if_result(lambda capture: capture is None),
+            before_sleep=self._log_retry,
+            retry_error_callback=self._give_up,
+            sleep=self._sleep,
+        )
+        attempts = 0
+
+        def attempt() -> Any | None:
+            nonlocal attempts
+            attempts += 1
+            return self._open_once()
+
+        capture = retrying(attempt)
+        if not first or attempts > 1:
+            self.stats.reconnects += 1
+            log_event(log, logging.INFO, "source.connected", source=self._safe_name())
+        return capture
+
+    def _log_retry(self, state: RetryCallState) -> None:
+        log_event(
+            log,
+            logging.WARNING,
+            "source.retry",
+            source=self._safe_name(),
+            attempt=state.attempt_number,
+            delay_s=state.next_action.sleep if state.next_action else 0.0,
+        )
+
+    def _give_up(self, state: RetryCallState) -> Any:
         raise AgentError(
             f"cannot open {self.kind} source {self._safe_name()!r} after "
-            f"{self.reconnect.max_attempts + 1} attempts",
+            f"{state.attempt_number} attempts",
             "check the URL/credentials or the camera index and that the camera is reachable",
         )
 

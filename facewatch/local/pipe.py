@@ -9,8 +9,10 @@ shaped as EventBridge Pipes delivers them (base64 `data`, `partitionKey`,
 https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-kinesis.html.
 
 Like Pipes, filtering sees `data` decoded as JSON when it is JSON (the record keeps
-base64 `data` in the batch); a record whose data is not JSON only matches patterns
-that do not look inside `data`.
+base64 `data` in the batch); a record whose data is not JSON never matches a pattern that
+looks inside `data` (Pipes drop it: "Plain string" data with a JSON `data` pattern, see
+https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-event-filtering.html).
+Batch size comes from `workflows.pipe_settings`, as the stack's Pipe does.
 """
 
 from __future__ import annotations
@@ -27,11 +29,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from workflows import pipe_settings
+
 from .event_pattern import load_pattern, matches
 
 log = logging.getLogger("facewatch.local.pipe")
 
-DEFAULT_BATCH_SIZE = 10
+DEFAULT_BATCH_SIZE = pipe_settings.BATCH_SIZE
 
 
 def pipe_record(
@@ -65,21 +69,27 @@ def pipe_record(
     }
 
 
+def _json_data(record: Mapping[str, Any]) -> tuple[bool, Any]:
+    """Whether `data` is base64 JSON, and its decoded value when it is."""
+    with contextlib.suppress(binascii.Error, ValueError, UnicodeDecodeError, TypeError):
+        return True, json.loads(base64.b64decode(record.get("data"), validate=True))
+    return False, record.get("data")
+
+
 def filter_view(record: Mapping[str, Any]) -> dict[str, Any]:
     """The record as the filter sees it: `data` decoded when it holds JSON."""
-    view = dict(record)
-    # Not base64 JSON: `data` stays a string, so only metadata patterns can match it.
-    with contextlib.suppress(binascii.Error, ValueError, UnicodeDecodeError):
-        view["data"] = json.loads(base64.b64decode(record["data"], validate=True))
-    return view
+    # Not base64 JSON: `data` stays a string, and `keep` lets no `data` pattern match it.
+    return {**record, "data": _json_data(record)[1]}
 
 
 def keep(record: Mapping[str, Any], patterns: Sequence[Mapping[str, Any]]) -> bool:
-    """Pipes' rule: no filter keeps everything, else any one pattern must match."""
+    """Pipes' rule: no filter keeps everything, else any one pattern must match; a pattern
+    on `data` never matches a record whose data is not JSON (Pipes drop such a record)."""
     if not patterns:
         return True
-    view = filter_view(record)
-    return any(matches(pattern, view) for pattern in patterns)
+    is_json, data = _json_data(record)
+    view = {**record, "data": data}
+    return any(matches(pattern, view) for pattern in patterns if is_json or "data" not in pattern)
 
 
 def batches(records: Sequence[dict[str, Any]], size: int) -> Iterable[list[dict[str, Any]]]:

@@ -10,7 +10,7 @@
 - the Rekognition bridge's WSGI app in front of it, answering `RekognitionService.*`
   requests with `StreamProcessors` in front of the local face engine;
 - the HTTP Task bridge (to the capture sink unless `http_passthrough`) and the Lambda task
-  bridge (`handlers.snapshot.lambda_handler` in-process);
+  bridge (`handlers.snapshot` and `handlers.decode` in-process);
 - the stack's resources (`resources.py`), the S3 -> EventBridge adapter (`s3_events.py`),
   the photos kept in the state folder re-uploaded (`faces_store.py`) and the Pipe
   adapter (`pipe.py`).
@@ -256,9 +256,16 @@ class LocalMode:
     def _install_task_bridges(self) -> None:
         from facewatch.local.bridge import http_task, lambda_task
 
-        handlers = importlib.import_module("handlers.snapshot")
+        # The stack's two functions, each with its own handler module (as deployed).
+        snapshot = importlib.import_module("handlers.snapshot")
+        decode = importlib.import_module("handlers.decode")
         self._undo.append(
-            lambda_task.install({self.resources.snapshot_function: handlers.lambda_handler})
+            lambda_task.install(
+                {
+                    self.resources.snapshot_function: snapshot.lambda_handler,
+                    self.resources.decode_function: decode.lambda_handler,
+                }
+            )
         )
         self.sink = CaptureSink(self.paths.sink)
         self._undo.append(http_task.install(None if self.http_passthrough else self.sink))

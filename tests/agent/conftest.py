@@ -1,7 +1,8 @@
 """Fixtures of the camera agent tests.
 
-The clip is the shared one (../shared/data/video) when present, else the copy bundled
-in sample_data/. The clip is run through the agent once per session per scenario
+The clip and Lin-Manuel Miranda's reference photo are the shared ones (../shared/data, or
+$FACEWATCH_SHARED_DATA: see tests/shared_data.py) when present, else the copies bundled in
+sample_data/. The clip is run through the agent once per session per scenario
 (session-scoped fixtures) so the directory stays fast.
 """
 
@@ -12,11 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from shared_data import clip_path, reference_photo
 
-REPO = Path(__file__).resolve().parents[2]
-SHARED_CLIP = REPO.parent / "shared" / "data" / "video" / "short_hamilton_clip.mp4"
-BUNDLED_CLIP = REPO / "sample_data" / "video" / "short_hamilton_clip.mp4"
-LIN_PHOTO = REPO / "sample_data" / "faces" / "lin-manuel-miranda.png"
 LIN_ID = "lin-manuel-miranda"
 CAMERA = "stage"
 REGION = "us-east-1"
@@ -26,10 +24,7 @@ STREAM_ARN = f"arn:aws:kinesisvideo:{REGION}:{ACCOUNT}:stream/{CAMERA}/edge"
 
 @pytest.fixture(scope="session")
 def clip() -> Path:
-    for path in (SHARED_CLIP, BUNDLED_CLIP):
-        if path.is_file():
-            return path
-    pytest.skip(f"test clip absent: neither {SHARED_CLIP} nor {BUNDLED_CLIP} exists")
+    return clip_path()
 
 
 @pytest.fixture
@@ -71,7 +66,6 @@ def agent_config(clip: Path, collection: str, **overrides: Any) -> Any:
 
 @pytest.fixture(scope="session")
 def engine_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    pytest.importorskip("facewatch.engine.engine", reason="the local face engine is not built yet")
     return tmp_path_factory.mktemp("engine")
 
 
@@ -83,7 +77,7 @@ def engine(engine_root: Path) -> Any:
     face_engine.create_collection(CollectionId="enrolled")
     response = face_engine.index_faces(
         CollectionId="enrolled",
-        Image={"Bytes": LIN_PHOTO.read_bytes()},
+        Image={"Bytes": reference_photo(LIN_ID).read_bytes()},
         ExternalImageId=LIN_ID,
         MaxFaces=1,
     )

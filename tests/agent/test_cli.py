@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,9 @@ from moto import mock_aws
 from typer.testing import CliRunner
 
 import facewatch.cli_camera as cli_camera
+import facewatch.cli_common as cli_common
+from facewatch.agent.runner import RunSummary
+from facewatch.agent.status import Counters
 from facewatch.cli_camera import camera_app
 
 from .conftest import CAMERA, LIN_ID, REGION
@@ -120,3 +124,112 @@ def test_missing_required_option_is_a_usage_error(clip: Path) -> None:
     result = invoke("--camera", CAMERA, "--source", str(clip))
     # then
     assert result.exit_code == 2
+
+
+# --- --stack: names from `pulumi stack output --json` -------------------------------------
+
+STACK_OUTPUTS = {
+    "region": "eu-west-1",
+    "collectionId": "enrolled",
+    "dataStream": STREAM,
+    "auditBucket": BUCKET,
+    "facesBucket": "facewatch-faces",
+    "matchExecutionsUrl": "https://console.aws.amazon.com/states/home",
+}
+
+
+@pytest.fixture
+def pulumi(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """A Pulumi CLI on PATH whose `stack output --json` prints STACK_OUTPUTS."""
+    commands: list[list[str]] = []
+
+    def fake_run(command: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+        commands.append(command)
+        return subprocess.CompletedProcess(command, 0, stdout=json.dumps(STACK_OUTPUTS), stderr="")
+
+    monkeypatch.setattr(cli_common.shutil, "which", lambda name: f"/usr/bin/{name}")
+    monkeypatch.setattr(cli_common.subprocess, "run", fake_run)
+    return commands
+
+
+@pytest.fixture
+def started(aws: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """What `camera run` starts the agent with: the clients' region and run()'s arguments."""
+    seen: dict[str, Any] = {}
+
+    def fake_clients(region: str | None, endpoint_url: str | None) -> dict[str, Any]:
+        seen["region"] = region
+        return aws
+
+    def fake_run(config: Any, backend: Any, sink: Any, uploader: Any, **kwargs: Any) -> Any:
+        seen.update(config=config, sink=sink, uploader=uploader)
+        return RunSummary(Counters())
+
+    monkeypatch.setattr(cli_camera, "_clients", fake_clients)
+    monkeypatch.setattr(cli_camera, "run", fake_run)
+    return seen
+
+
+def test_stack_outputs_name_the_collection_stream_and_snapshot_bucket(
+    clip: Path, pulumi: list[list[str]], started: dict[str, Any]
+) -> None:
+    # when only the camera, the source and the stack are given
+    result = invoke("--camera", CAMERA, "--source", str(clip), "--stack", "dev")
+    # then the agent searches the stack's collection, writes to its stream and bucket
+    assert result.exit_code == 0, result.output
+    assert pulumi == [["pulumi", "stack", "output", "--json", "--stack", "dev"]]
+    assert started["config"].collection_id == "enrolled"
+    assert started["sink"].stream_name == STREAM
+    assert started["uploader"].bucket == BUCKET
+
+
+def test_stack_region_is_the_clients_region(
+    clip: Path, pulumi: list[list[str]], started: dict[str, Any]
+) -> None:
+    # when
+    result = invoke("--camera", CAMERA, "--source", str(clip), "--stack", "current")
+    # then the selected stack is read and its region used
+    assert result.exit_code == 0, result.output
+    assert pulumi == [["pulumi", "stack", "output", "--json"]]
+    assert started["region"] == "eu-west-1"
+
+
+def test_explicit_flags_win_over_the_stack_outputs(
+    clip: Path, aws: Any, pulumi: list[list[str]], started: dict[str, Any]
+) -> None:
+    # given another stream than the stack's
+    aws["kinesis"].create_stream(StreamName="other-stream", ShardCount=1)
+    # when both --stack and --stream / --region are given
+    result = invoke(
+        *["--camera", CAMERA, "--source", str(clip), "--stack", "dev"],
+        *["--stream", "other-stream", "--region", "us-west-2"],
+    )
+    # then the flags are used, the stack fills the rest
+    assert result.exit_code == 0, result.output
+    assert started["sink"].stream_name == "other-stream"
+    assert started["region"] == "us-west-2"
+    assert started["config"].collection_id == "enrolled"
+
+
+def test_stack_without_pulumi_cli_exit_2_with_a_fix(
+    clip: Path, monkeypatch: pytest.MonkeyPatch, started: dict[str, Any]
+) -> None:
+    # given no pulumi on PATH
+    monkeypatch.setattr(cli_common.shutil, "which", lambda name: None)
+    # when
+    result = invoke("--camera", CAMERA, "--source", str(clip), "--stack", "dev")
+    # then one line says so and names the flags that replace the outputs; nothing started
+    assert result.exit_code == 2
+    lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1
+    assert "the Pulumi CLI is not installed" in lines[0]
+    assert "--collection, --stream and --region" in lines[0]
+    assert "config" not in started
+
+
+def test_no_collection_and_no_stack_names_both_ways_to_give_it(clip: Path) -> None:
+    # when neither --collection nor --stack is given
+    result = invoke("--camera", CAMERA, "--source", str(clip), "--stream", STREAM)
+    # then
+    assert result.exit_code == 2
+    assert "error: no face collection given (fix: pass --collection, or --stack" in result.stderr

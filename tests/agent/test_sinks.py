@@ -145,6 +145,46 @@ def test_entries_failing_every_attempt_are_reported_not_dropped(
     assert '{\\"n\\":42}' in caplog.text
 
 
+def test_backoff_waits_are_capped_at_max_delay() -> None:
+    # given PutRecords rejects the record 5 times, waits start at 1 s and are capped at 2 s
+    client = boto3.client(
+        "kinesis", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    stubber = Stubber(client)
+    for _ in range(5):
+        stubber.add_response("put_records", _response(["InternalFailure"]))
+    sleeps: list[float] = []
+    sink = KinesisSink(
+        client, STREAM, max_attempts=5, base_delay=1.0, max_delay=2.0, sleep=sleeps.append
+    )
+    # when
+    with stubber:
+        sink.put(record(7), "door")
+        sink.flush()
+    # then the waits double from 1 s and never exceed 2 s
+    assert sleeps == [1.0, 2.0, 2.0, 2.0]
+
+
+def test_each_retry_is_logged_with_the_rejection_code(caplog: pytest.LogCaptureFixture) -> None:
+    # given PutRecords throttles the record once, then accepts it
+    client = boto3.client(
+        "kinesis", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    stubber = Stubber(client)
+    stubber.add_response("put_records", _response(["ProvisionedThroughputExceededException"]))
+    stubber.add_response("put_records", _response([None]))
+    sink = KinesisSink(client, STREAM, sleep=lambda seconds: None)
+    # when
+    with stubber, caplog.at_level(logging.WARNING, logger="facewatch.agent.sink"):
+        sink.put(record(1), "door")
+        sink.flush()
+    # then one warning names the second attempt, its wait and the code
+    retries = [r.getMessage() for r in caplog.records if "event=sink.retry" in r.getMessage()]
+    assert len(retries) == 1
+    assert "attempt=2" in retries[0] and "delay_s=0.2" in retries[0]
+    assert "ProvisionedThroughputExceededException" in retries[0]
+
+
 def test_missing_stream_is_a_clear_error(kinesis: Any) -> None:
     # when / then
     with pytest.raises(AgentError, match="Kinesis data stream 'missing' not found"):

@@ -141,6 +141,22 @@ def test_network_source_reconnects_with_exponential_backoff() -> None:
     assert sleeps == [1.0, 2.0, 1.0, 1.0, 2.0, 4.0]
 
 
+def test_reconnect_waits_are_capped_at_max_delay() -> None:
+    # given a camera that never opens, waits from 1 s capped at 3 s, 4 retries
+    sleeps: list[float] = []
+    source = VideoSource(
+        "rtsp://cam.local/stream",
+        fps=1,
+        reconnect=ReconnectPolicy(base_delay=1.0, max_delay=3.0, max_attempts=4),
+        opener=lambda target: FakeCapture(False, 0),
+        sleep=sleeps.append,
+    )
+    # when / then the agent gives up after the first open and 4 retries
+    with pytest.raises(AgentError, match="after 5 attempts"):
+        list(source.frames())
+    assert sleeps == [1.0, 2.0, 3.0, 3.0]
+
+
 def test_network_credentials_never_appear_in_errors() -> None:
     # given
     source = VideoSource(

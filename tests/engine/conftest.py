@@ -1,7 +1,8 @@
 """Fixtures of the local face engine tests.
 
 The bundled photos (sample_data/faces) are always present; the shared data
-(../shared/data) is optional and its tests skip with a message naming the missing path.
+(../shared/data, or $FACEWATCH_SHARED_DATA: see tests/shared_data.py) is optional and its
+tests skip with a message naming the missing path and how to provide it.
 Enrolment is costly (a detector pass and a descriptor per face), so the read-only tests
 share one session-scoped engine with both bundled people enrolled.
 """
@@ -16,25 +17,15 @@ from typing import Any
 import numpy as np
 import pytest
 from PIL import Image
+from shared_data import clip_path
 
 from facewatch.engine import FaceEngine
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE_FACES = REPO / "sample_data" / "faces"
-SHARED_DATA = REPO.parent / "shared" / "data"
-SHARED_CLIP = SHARED_DATA / "video" / "short_hamilton_clip.mp4"
-BUNDLED_CLIP = REPO / "sample_data" / "video" / "short_hamilton_clip.mp4"
 LIN = "lin-manuel-miranda"
 ALEX = "alex-lacamoire"
 ENROLLED = "enrolled"
-
-
-def shared_path(*parts: str) -> Path:
-    """A path under the shared data, or skip the test saying which one is missing."""
-    path = SHARED_DATA.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"shared sample data not found at {path}: run with ../shared/data present")
-    return path
 
 
 def png_bytes(rgb: np.ndarray) -> bytes:
@@ -116,9 +107,7 @@ def clip_frame() -> Callable[[float], np.ndarray]:
     """RGB frame of the Hamilton clip at a time in seconds (shared clip, else bundled)."""
     import cv2
 
-    clip = next((path for path in (SHARED_CLIP, BUNDLED_CLIP) if path.is_file()), None)
-    if clip is None:
-        pytest.skip(f"shared sample data not found at {SHARED_CLIP}: nor at {BUNDLED_CLIP}")
+    clip = clip_path()
 
     def read(seconds: float) -> np.ndarray:
         capture = cv2.VideoCapture(str(clip))

@@ -1,6 +1,7 @@
-"""Identification on the shared photos and clip (skipped when ../shared/data is absent).
+"""Identification on the shared photos and clip (skipped when the shared data is absent).
 
-Lin-Manuel Miranda is enrolled from his reference photo; a frame of the Hamilton clip
+Lin-Manuel Miranda is enrolled from his reference photo (the shared one, else the bundled
+copy); a frame of the Hamilton clip
 where he sings must match him above the default threshold, and strangers must not.
 Frames are from seconds where his face is about 90 pixels wide (found by looking at the
 clip): 5.0 s and 6.0 s.
@@ -13,15 +14,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from shared_data import reference_photo, shared_path
 
 from facewatch.engine import FaceEngine
 
-from .conftest import LIN, external_ids, jpeg_bytes, shared_path
+from .conftest import LIN, external_ids, jpeg_bytes
 
 
 @pytest.fixture(scope="module")
 def lin_enrolled(tmp_path_factory: pytest.TempPathFactory) -> FaceEngine:
-    reference = shared_path("faces", "reference", "lin-manuel-miranda.png")
+    reference = reference_photo("lin-manuel-miranda")
     engine = FaceEngine(tmp_path_factory.mktemp("shared"))
     engine.create_collection(CollectionId="cast")
     response = engine.index_faces(

@@ -5,8 +5,10 @@ from __future__ import annotations
 import base64
 import io
 import os
+import time
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import boto3
 import pytest
@@ -161,3 +163,39 @@ def test_edge_mode_missing_object_degrades(s3: Any) -> None:
         {"Decoded": record, "FaceIndex": 0, "Camera": "x", "PersonName": "y"}, None
     )
     assert result["available"] is False and result["url"] is None
+
+
+def test_a_decode_batch_is_not_the_snapshot_functions_job(s3: Any) -> None:
+    # given a Pipe batch, which the decode function (handlers/decode.py) handles
+    batch = {"Records": [{"data": base64.b64encode(b"{}").decode(), "sequenceNumber": "1"}]}
+
+    result = snapshot.lambda_handler(batch, None)
+
+    # then the snapshot function does not decode it: no record list, an unavailable snapshot
+    assert "records" not in result
+    assert result["available"] is False and result["error"]
+
+
+def test_links_last_an_hour_unless_the_stack_says_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # An hour by default: the role's temporary credentials, which sign the link, do not
+    # outlive a day, so a 24 h link would die early.
+    monkeypatch.delenv("SNAPSHOT_URL_EXPIRY_SECONDS", raising=False)
+    assert snapshot.Settings.from_env().url_expiry_seconds == 3600
+    monkeypatch.setenv("SNAPSHOT_URL_EXPIRY_SECONDS", "900")
+    assert snapshot.Settings.from_env().url_expiry_seconds == 900
+
+
+def test_presigned_link_uses_the_configured_lifetime(s3: Any) -> None:
+    key = "snapshots/front-door/1700000000500/face-0.jpg"
+    s3.put_object(Bucket=BUCKET, Key=key, Body=_frame())
+    record = _record(Bucket=BUCKET, FrameKey=key, FaceKeys=[key])
+
+    result = snapshot.lambda_handler(
+        {"Decoded": record, "FaceIndex": 0, "Camera": "front-door", "PersonName": "Lin"}, None
+    )
+
+    # the s3 fixture sets url_expiry_seconds=600 (this client signs with an absolute Expires)
+    query = parse_qs(urlsplit(result["url"]).query)
+    assert abs(int(query["Expires"][0]) - time.time() - 600) < 30

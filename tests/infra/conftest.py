@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from stack_harness import StackRun, run_stack
 
-from infra.snapshot_function import PACKAGE_DIR_VARIABLE
+from infra.lambda_function import PACKAGE_DIR_VARIABLE
 
 
 @pytest.fixture(scope="session")
@@ -18,7 +18,8 @@ def lambda_package(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """What `make lambda-package` builds, minus Pillow (the mocks never read the archive)."""
     path = tmp_path_factory.mktemp("lambda-package")
     (path / "handlers").mkdir()
-    (path / "handlers" / "snapshot.py").write_text("")
+    for module in ("snapshot", "decode"):
+        (path / "handlers" / f"{module}.py").write_text("")
     previous = os.environ.get(PACKAGE_DIR_VARIABLE)
     os.environ[PACKAGE_DIR_VARIABLE] = str(path)
     yield path

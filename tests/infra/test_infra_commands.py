@@ -19,16 +19,6 @@ def test_face_search_processor_is_started_without_selectors() -> None:
     assert "selector" not in start
 
 
-def test_agent_command_quotes_a_source_with_shell_characters() -> None:
-    command = commands.camera_agent_command(
-        "lobby", source="rtsp://cam/stream?channel=1&sub=0", collection_id="c",
-        data_stream="s", snapshot_bucket="b", region="eu-west-3",
-    )  # fmt: skip
-
-    words = shlex.split(command)
-    assert words[words.index("--source") + 1] == "rtsp://cam/stream?channel=1&sub=0"
-
-
 def test_rtsp_producer_takes_the_url_from_the_environment() -> None:
     command = commands.rtsp_producer_command("gate", "us-west-2")
 

@@ -37,6 +37,7 @@ def test_minimal_config_gets_documented_defaults() -> None:
     assert config.unknown_face_alerts is False
     assert config.workflow_type == "STANDARD"
     assert config.collection_id == "facewatch-dev"
+    assert config.snapshot_link_seconds == 3600
     assert (config.email, config.sns, config.slack, config.whatsapp, config.webhook) == (None,) * 5
 
 
@@ -69,6 +70,10 @@ def test_cameras_accept_names_and_objects_as_json_text() -> None:
          "facewatch:analysis edge"),
         ({"cameras": '["a"]', "workflowType": "FAST"}, "facewatch:workflowType", "STANDARD"),
         ({"cameras": '["a"]', "logRetentionDays": "10"}, "facewatch:logRetentionDays", "14"),
+        ({"cameras": '["a"]', "snapshotLinkSeconds": "59"}, "facewatch:snapshotLinkSeconds",
+         "from 60 to 43200"),
+        ({"cameras": '["a"]', "snapshotLinkSeconds": "86400"}, "facewatch:snapshotLinkSeconds",
+         "from 60 to 43200"),
         ({"cameras": '["a"]', "unknownFaceAlerts": "yes"}, "facewatch:unknownFaceAlerts", "true"),
         ({}, "facewatch:cameras", "front-door"),
         ({"cameras": "[]"}, "facewatch:cameras", "front-door"),

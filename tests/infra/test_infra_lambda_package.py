@@ -1,4 +1,4 @@
-"""The program refuses to deploy a snapshot Lambda that `make lambda-package` did not build."""
+"""The program refuses to deploy Lambdas from a package `make lambda-package` did not build."""
 
 from __future__ import annotations
 
@@ -7,28 +7,45 @@ from pathlib import Path
 import pulumi
 import pytest
 
-from infra import snapshot_function
+from infra import lambda_function
+
+
+def _package(root: Path, *modules: str) -> Path:
+    (root / "handlers").mkdir()
+    for module in modules:
+        (root / "handlers" / f"{module}.py").write_text("")
+    return root
 
 
 def test_missing_package_names_the_make_target(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(snapshot_function.PACKAGE_DIR_VARIABLE, str(tmp_path / "nothing-here"))
+    monkeypatch.setenv(lambda_function.PACKAGE_DIR_VARIABLE, str(tmp_path / "nothing-here"))
 
     with pytest.raises(pulumi.RunError, match="run `make lambda-package`"):
-        snapshot_function.package_dir()
+        lambda_function.package_dir()
+
+
+def test_package_without_the_decode_handler_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A package built before decode became a function of its own.
+    monkeypatch.setenv(lambda_function.PACKAGE_DIR_VARIABLE, str(_package(tmp_path, "snapshot")))
+
+    with pytest.raises(pulumi.RunError, match=r"handlers/decode\.py not found"):
+        lambda_function.package_dir()
 
 
 def test_built_package_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "handlers").mkdir()
-    (tmp_path / "handlers" / "snapshot.py").write_text("")
-    monkeypatch.setenv(snapshot_function.PACKAGE_DIR_VARIABLE, str(tmp_path))
+    package = _package(tmp_path, "snapshot", "decode")
+    monkeypatch.setenv(lambda_function.PACKAGE_DIR_VARIABLE, str(package))
 
-    assert snapshot_function.package_dir() == tmp_path
+    assert lambda_function.package_dir() == package
 
 
 def test_default_location_is_the_make_target_output() -> None:
-    makefile = (snapshot_function.PROJECT_ROOT / "Makefile").read_text()
+    makefile = (lambda_function.PROJECT_ROOT / "Makefile").read_text()
 
     assert "LAMBDA_PACKAGE := build/lambda/snapshot" in makefile
-    assert snapshot_function.PACKAGE_DIR == snapshot_function.PROJECT_ROOT / "build/lambda/snapshot"
+    assert "cp handlers/*.py $(LAMBDA_PACKAGE)/handlers/" in makefile
+    assert lambda_function.PACKAGE_DIR == lambda_function.PROJECT_ROOT / "build/lambda/snapshot"

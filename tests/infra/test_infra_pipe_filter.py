@@ -10,9 +10,8 @@ import json
 
 import pytest
 
-from workflows.pipe_filter import filter_criteria, filter_pattern
-
-event_pattern = pytest.importorskip("facewatch.local.event_pattern")
+from facewatch.local import event_pattern
+from workflows.pipe_filter import filter_criteria, filter_pattern, filter_patterns
 
 
 def record(*faces: list[str]) -> dict[str, object]:
@@ -58,7 +57,62 @@ def test_unknown_face_alerts_keep_any_detected_face(event: dict[str, object], ke
     assert event_pattern.matches(filter_pattern(True), event) is kept
 
 
-def test_filter_criteria_carry_the_pattern_as_json_text() -> None:
-    (only,) = filter_criteria(True)["Filters"]
+def test_filter_criteria_carry_every_pattern_as_json_text() -> None:
+    filters = filter_criteria(True)["Filters"]
 
-    assert json.loads(only["Pattern"]) == filter_pattern(True)
+    assert [json.loads(f["Pattern"]) for f in filters] == filter_patterns(True)
+    assert filter_patterns(True)[0] == filter_pattern(True)
+    assert 1 < len(filters) <= 5  # Pipes take at most five filters, OR'ed
+
+
+def kept(event: dict[str, object], unknown_face_alerts: bool = False) -> bool:
+    """What the whole FilterCriteria (filters OR'ed) does with a decoded record."""
+    return any(event_pattern.matches(p, event) for p in filter_patterns(unknown_face_alerts))
+
+
+def without(field: str) -> dict[str, object]:
+    event = record(["f-1"])
+    data = event["data"]
+    assert isinstance(data, dict)
+    if field == "StreamArn":
+        del data["InputInformation"]["KinesisVideo"]["StreamArn"]
+    else:
+        del data[field]
+    return event
+
+
+@pytest.mark.parametrize("unknown", [False, True])
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"data": {"Unrelated": True}},  # JSON, but not a face-search record
+        without("StreamArn"),  # a record that names no camera
+        without("InputInformation"),
+        {"data": {**NO_FACES["data"], "FaceSearchResponse": "none"}},  # not a list
+        {"data": {**NO_FACES["data"], "FaceSearchResponse": None}},
+    ],
+)
+def test_malformed_json_records_are_kept_for_the_workflow_to_report(
+    event: dict[str, object], unknown: bool
+) -> None:
+    assert kept(event, unknown) is True
+
+
+@pytest.mark.parametrize("unknown", [False, True])
+def test_a_frame_without_faces_still_starts_nothing(unknown: bool) -> None:
+    assert kept(NO_FACES, unknown) is False
+
+
+def test_a_record_without_face_search_response_is_dropped_like_a_frame_without_faces() -> None:
+    # EventBridge flattens events to leaves: an absent field and an empty list look the same,
+    # so this malformed record cannot be told from a frame without faces (module docstring).
+    assert kept(without("FaceSearchResponse")) is kept(NO_FACES) is False
+
+
+def test_exists_false_on_face_search_response_would_keep_every_frame() -> None:
+    # Why the filters do not use {"FaceSearchResponse": [{"exists": false}]}: `exists` only
+    # sees leaves, and FaceSearchResponse is a list of objects (or empty) in every record.
+    naive = {"data": {"FaceSearchResponse": [{"exists": False}]}}
+
+    assert event_pattern.matches(naive, NO_FACES)
+    assert event_pattern.matches(naive, MATCHED)

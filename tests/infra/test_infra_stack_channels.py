@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from stack_configs import ALL_CHANNELS, ALL_TOKENS, ONE_CAMERA
-from stack_harness import StackRun
+from stack_harness import ACCOUNT, StackRun
 
 from workflows.pipe_filter import filter_criteria
 
@@ -102,6 +102,53 @@ def test_webhook_without_token_still_gets_a_connection(stack: Callable[..., Stac
     assert api_key["key"] == "X-Facewatch-Source"
 
 
+@pytest.mark.parametrize("channel", CONNECTED)
+def test_connection_secret_is_encrypted_with_the_stack_key(all_run: StackRun, channel: str) -> None:
+    connection = all_run.named(f"notifications-{channel}").inputs
+
+    assert connection["kmsKeyIdentifier"] == all_run.named("storage-key").outputs["arn"]
+
+
+def test_tokenless_webhook_connection_is_encrypted_with_the_stack_key(
+    stack: Callable[..., StackRun],
+) -> None:
+    run = stack({**ONE_CAMERA, "webhook": ALL_CHANNELS["webhook"]})
+
+    connection = run.named("notifications-webhook").inputs
+    assert connection["kmsKeyIdentifier"] == run.named("storage-key").outputs["arn"]
+
+
+def test_stack_key_carries_the_tag_eventbridge_connections_require(all_run: StackRun) -> None:
+    # EventBridge's service-linked role may use only keys tagged so (its managed policy).
+    assert all_run.named("storage-key").inputs["tags"] == {"EventBridgeApiDestinations": "true"}
+
+
+def test_key_policy_lets_connection_secrets_be_decrypted_only_through_secrets_manager(
+    all_run: StackRun,
+) -> None:
+    statements = json.loads(all_run.named("storage-key").inputs["policy"])["Statement"]
+    by_sid = {s["Sid"]: s for s in statements}
+
+    assert by_sid["ConnectionSecretsDecryptThroughSecretsManager"] == {
+        "Sid": "ConnectionSecretsDecryptThroughSecretsManager",
+        "Effect": "Allow",
+        "Principal": {"AWS": "*"},
+        "Action": ["kms:Decrypt"],
+        "Resource": "*",
+        "Condition": {
+            "StringEquals": {
+                "kms:CallerAccount": ACCOUNT,
+                "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com",
+            },
+            "StringLike": {
+                "kms:EncryptionContext:SecretARN": (
+                    f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:events!connection/*"
+                )
+            },
+        },
+    }
+
+
 def test_unknown_face_alerts_widen_the_pipe_filter(stack: Callable[..., StackRun]) -> None:
     run = stack({**ONE_CAMERA, "unknownFaceAlerts": True})
 
@@ -145,6 +192,17 @@ def test_object_lock_protects_audit_records_for_the_retention(
     assert run.named("storage-audit").inputs["objectLockEnabled"] is True
     assert lock["rule"] == {"defaultRetention": {"mode": "GOVERNANCE", "days": 90}}
     assert "objectLockEnabled" not in run.named("storage-faces").inputs
+
+
+def test_audit_versions_are_kept_for_the_configured_retention(
+    stack: Callable[..., StackRun],
+) -> None:
+    run = stack({**ONE_CAMERA, "auditObjectLock": True, "auditRetentionDays": 90})
+
+    lifecycle = run.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
+    (retention,) = [r for r in lifecycle.inputs["rules"] if "noncurrentVersionExpiration" in r]
+    assert retention["expiration"] == {"days": 90}
+    assert retention["noncurrentVersionExpiration"] == {"noncurrentDays": 90}
 
 
 def test_threshold_reaches_the_processor(stack: Callable[..., StackRun]) -> None:

@@ -84,15 +84,26 @@ def test_each_camera_gets_the_agent_command_with_stack_values(run: StackRun) -> 
     assert list(cameras) == ["front-door", "garage", "yard"]
     garage = cameras["garage"]["startProcessorCommand"]
     assert garage == (
-        "facewatch camera run --camera garage --source rtsp://cam.local/garage "
-        f"--collection facewatch-dev --stream {stream} --snapshot-bucket {audit} --region {REGION}"
+        f"facewatch camera run --camera garage --collection facewatch-dev --stream {stream} "
+        f"--snapshot-bucket {audit} --region {REGION} --source rtsp://cam.local/garage"
     )
-    assert '--source "$RTSP_URL"' in cameras["yard"]["startProcessorCommand"]
+    # No source in config: the command has no --source (given after the substitution).
+    assert cameras["yard"]["startProcessorCommand"] == (
+        f"facewatch camera run --camera yard --collection facewatch-dev --stream {stream} "
+        f"--snapshot-bucket {audit} --region {REGION}"
+    )
     assert (
         cameras["yard"]["stopProcessorCommand"]
-        == "pkill -INT -f 'facewatch camera run --camera yard '"
+        == "pkill -INT -f facewatch.camera.run.--camera.yard.--collection"
     )
     assert "webcamProducerCommand" not in cameras["yard"]
+
+
+def test_no_camera_command_holds_a_quote_or_a_variable(run: StackRun) -> None:
+    # They run as $(...): quotes would reach the program as characters, $VARs unexpanded.
+    for camera, outputs in run.outputs["cameras"].items():
+        for name, command in outputs.items():
+            assert not set(command) & set("'\"$`\\"), (camera, name, command)
 
 
 def test_several_cameras_get_no_single_camera_outputs(run: StackRun) -> None:

@@ -11,6 +11,7 @@ from infra_policies import role_policy
 from stack_configs import ONE_CAMERA
 from stack_harness import ACCOUNT, StackRun
 
+from workflows import pipe_settings
 from workflows.pipe_filter import filter_criteria
 
 REGION = "us-east-1"
@@ -164,7 +165,8 @@ def test_audit_bucket_is_versioned_and_expires_after_the_retention(run: StackRun
 
     assert versioning["versioningConfiguration"]["status"] == "Enabled"
     assert rules[0]["expiration"] == {"days": 365}
-    assert rules[0]["noncurrentVersionExpiration"] == {"noncurrentDays": 1}
+    # A superseded or deleted record stays recoverable for the whole retention period.
+    assert rules[0]["noncurrentVersionExpiration"] == {"noncurrentDays": 365}
     assert run.count("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration") == 0
 
 
@@ -219,6 +221,7 @@ def match_settings(run: StackRun) -> Any:
         audit_bucket=outputs_of(run, "storage-audit")["bucket"],
         dead_letter_queue_url=outputs_of(run, "workflow-dlq")["url"],
         snapshot_function_arn=outputs_of(run, "workflow-snapshot")["arn"],
+        decode_function_arn=outputs_of(run, "workflow-decode")["arn"],
         channels=Channels(email=EmailChannel("a@example.com", ("b@example.com",))),
     )
 
@@ -235,9 +238,33 @@ def test_pipe_filters_matched_faces_into_the_match_workflow(run: StackRun) -> No
     assert pipe["sourceParameters"]["filterCriteria"]["filters"] == [
         {"pattern": f["Pattern"]} for f in filter_criteria(False)["Filters"]
     ]
-    assert kinesis["batchSize"] >= 1 and kinesis["maximumBatchingWindowInSeconds"] >= 1
-    assert kinesis["maximumRecordAgeInSeconds"] > 0 and kinesis["maximumRetryAttempts"] > 0
+    assert (
+        kinesis["batchSize"],
+        kinesis["maximumBatchingWindowInSeconds"],
+        kinesis["maximumRecordAgeInSeconds"],
+        kinesis["maximumRetryAttempts"],
+    ) == (
+        pipe_settings.BATCH_SIZE,
+        pipe_settings.BATCHING_WINDOW_SECONDS,
+        pipe_settings.MAXIMUM_RECORD_AGE_SECONDS,
+        pipe_settings.MAXIMUM_RETRY_ATTEMPTS,
+    )
     assert kinesis["deadLetterConfig"] == {"arn": outputs_of(run, "workflow-dlq")["arn"]}
+
+
+def test_pipe_keeps_matched_faces_and_malformed_json_records(run: StackRun) -> None:
+    filters = run.one("aws:pipes/pipe:Pipe").inputs["sourceParameters"]["filterCriteria"]
+    patterns = [json.loads(f["pattern"]) for f in filters["filters"]]
+
+    assert patterns == [
+        {
+            "data": {
+                "FaceSearchResponse": {"MatchedFaces": {"Face": {"FaceId": [{"exists": True}]}}}
+            }
+        },
+        {"data": {"InputInformation": {"KinesisVideo": {"StreamArn": [{"exists": False}]}}}},
+        {"data": {"FaceSearchResponse": [{"exists": True}]}},
+    ]
 
 
 def test_pipe_role_reads_the_stream_and_starts_only_the_match_workflow(run: StackRun) -> None:
@@ -271,7 +298,7 @@ def test_faces_rule_starts_the_indexing_workflow_with_a_dead_letter_queue(run: S
 
 
 def test_snapshot_lambda_is_packaged_from_handlers_with_tracing(run: StackRun) -> None:
-    function = run.one("aws:lambda/function:Function").inputs
+    function = run.named("workflow-snapshot").inputs
     by_sid = {s["Sid"]: s for s in role_policy(run, "workflow-snapshot-role")}
     audit = outputs_of(run, "storage-audit")
 
@@ -280,7 +307,10 @@ def test_snapshot_lambda_is_packaged_from_handlers_with_tracing(run: StackRun) -
         "handlers.snapshot.lambda_handler",
     )
     assert function["tracingConfig"] == {"mode": "Active"}
-    assert function["environment"]["variables"] == {"AUDIT_BUCKET": audit["bucket"]}
+    assert function["environment"]["variables"] == {
+        "AUDIT_BUCKET": audit["bucket"],
+        "SNAPSHOT_URL_EXPIRY_SECONDS": "3600",  # snapshotLinkSeconds' default
+    }
     assert by_sid["ReadCameraFrames"]["Action"] == [
         "kinesisvideo:GetDataEndpoint",
         "kinesisvideo:GetImages",
@@ -327,10 +357,12 @@ def test_single_camera_outputs_are_plain_runnable_strings(run: StackRun) -> None
     assert out["startProcessorCommand"] == (
         "aws rekognition start-stream-processor --name facewatch-front-door --region us-east-1"
     )
-    assert out["stopProcessorCommand"].startswith(
-        "aws rekognition stop-stream-processor --name facewatch-front-door"
+    assert out["stopProcessorCommand"] == (
+        "aws rekognition stop-stream-processor --name facewatch-front-door --region us-east-1"
     )
-    assert out["describeProcessorCommand"].startswith("aws rekognition describe-stream-processor")
+    assert out["describeProcessorCommand"] == (
+        "aws rekognition describe-stream-processor --name facewatch-front-door --region us-east-1"
+    )
     assert "kvssink stream-name=front-door aws-region=us-east-1" in out["webcamProducerCommand"]
     assert out["rtspProducerCommand"].startswith('gst-launch-1.0 rtspsrc location="$RTSP_URL"')
     assert out["cameras"]["front-door"]["startProcessorCommand"] == out["startProcessorCommand"]
@@ -349,3 +381,11 @@ def test_single_camera_outputs_are_plain_runnable_strings(run: StackRun) -> None
     assert out["indexingExecutionsUrl"].endswith("stateMachine:facewatch-dev-indexing")
     assert "aws_access_key" not in json.dumps(out).lower()
     assert run.secret_outputs == set()
+
+
+def test_the_cli_finds_every_output_it_reads_with_stack(run: StackRun) -> None:
+    from facewatch.cli_common import STACK_OUTPUTS
+
+    # `facewatch ... --stack NAME` reads these names from `pulumi stack output --json`.
+    assert set(STACK_OUTPUTS) <= set(run.outputs)
+    assert run.outputs["region"] == REGION

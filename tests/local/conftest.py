@@ -1,8 +1,9 @@
 """Fixtures of the local-mode tests.
 
-The clip is the shared one (../shared/data/video) when present, else the copy bundled in
-sample_data/; the enrolment photos are the bundled ones. End-to-end modules share one
-local-mode instance per module (module-scoped fixtures) to keep the directory fast.
+The clip is the shared one (../shared/data/video, or $FACEWATCH_SHARED_DATA: see
+tests/shared_data.py) when present, else the copy bundled in sample_data/; the enrolment
+photos are the bundled ones. End-to-end modules share one local-mode instance per module
+(module-scoped fixtures) to keep the directory fast.
 """
 
 from __future__ import annotations
@@ -12,10 +13,9 @@ import socket
 from pathlib import Path
 
 import pytest
+from shared_data import clip_path
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED_CLIP = REPO.parent / "shared" / "data" / "video" / "short_hamilton_clip.mp4"
-BUNDLED_CLIP = REPO / "sample_data" / "video" / "short_hamilton_clip.mp4"
 FACES = REPO / "sample_data" / "faces"
 LIN = "Lin-Manuel Miranda"
 ALEX = "Alex Lacamoire"
@@ -24,10 +24,7 @@ CAMERA = "stage"
 
 
 def find_clip() -> Path:
-    for path in (SHARED_CLIP, BUNDLED_CLIP):
-        if path.is_file():
-            return path
-    pytest.skip(f"test clip absent: neither {SHARED_CLIP} nor {BUNDLED_CLIP} exists")
+    return clip_path()
 
 
 def free_port() -> int:

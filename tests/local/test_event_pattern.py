@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import json
+
 import pytest
 
 from facewatch.local.event_pattern import UnsupportedPattern, matches
+from facewatch.local.pipe import keep, patterns_from_filter_criteria
 from workflows import pipe_filter
 
 
@@ -68,22 +72,31 @@ def test_unknown_operator_fails_loudly() -> None:
 
 MATCHED = {"DetectedFace": {"Confidence": 98.0}, "MatchedFaces": [{"Face": {"FaceId": "f-1"}}]}
 UNMATCHED = {"DetectedFace": {"Confidence": 99.0}, "MatchedFaces": []}
+VIDEO = {"KinesisVideo": {"StreamArn": "arn:aws:kinesisvideo:us-east-1:1:stream/cam/1"}}
+
+
+def _faces(*faces: object) -> dict[str, object]:
+    return {"InputInformation": VIDEO, "FaceSearchResponse": list(faces)}
 
 
 @pytest.mark.parametrize(
-    ("document", "kept_by_default", "kept_with_unknown_alerts"),
+    ("data", "kept_by_default", "kept_with_unknown_alerts"),
     [
-        ({"FaceSearchResponse": []}, False, False),
-        ({"FaceSearchResponse": [UNMATCHED]}, False, True),
-        ({"FaceSearchResponse": [UNMATCHED, MATCHED]}, True, True),
-        ({"Unrelated": True}, False, False),
-        ("bm90IGpzb24=", False, False),  # data that is not JSON stays a base64 string
+        (_faces(), False, False),
+        (_faces(UNMATCHED), False, True),
+        (_faces(UNMATCHED, MATCHED), True, True),
+        # JSON that is not a face-search record: kept, so the workflow reports it (DLQ).
+        ({"Unrelated": True}, True, True),
+        ({"InputInformation": {}, "FaceSearchResponse": [MATCHED]}, True, True),
+        # Not JSON: no `data` pattern can match it on AWS, nor here.
+        (b"not json", False, False),
     ],
 )
-def test_stack_filter_criteria_keep_exactly_the_records_with_faces_of_interest(
-    document: object, kept_by_default: bool, kept_with_unknown_alerts: bool
+def test_stack_filter_criteria_keep_faces_of_interest_and_malformed_json(
+    data: object, kept_by_default: bool, kept_with_unknown_alerts: bool
 ) -> None:
+    raw = data if isinstance(data, bytes) else json.dumps(data).encode()
+    record = {"partitionKey": "cam", "data": base64.b64encode(raw).decode()}
     for unknown, expected in ((False, kept_by_default), (True, kept_with_unknown_alerts)):
-        criteria = pipe_filter.filter_criteria(unknown)
-        patterns = [f["Pattern"] for f in criteria["Filters"]]
-        assert any(matches(p, {"data": document}) for p in patterns) is expected
+        patterns = patterns_from_filter_criteria(pipe_filter.filter_criteria(unknown))
+        assert keep(record, patterns) is expected

@@ -11,8 +11,16 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from facewatch.local.pipe import KinesisPipe, filter_view, keep, pipe_record
-from workflows.pipe_filter import filter_pattern  # the stack's pattern
+from facewatch.local.pipe import (
+    DEFAULT_BATCH_SIZE,
+    KinesisPipe,
+    filter_view,
+    keep,
+    patterns_from_filter_criteria,
+    pipe_record,
+)
+from workflows import pipe_settings
+from workflows.pipe_filter import filter_criteria, filter_pattern  # the stack's filters
 
 REGION = "us-east-1"
 STREAM = "records"
@@ -63,7 +71,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
         yield {"kinesis": kinesis, "sfn": sfn, "arn": arn}
 
 
-def make_pipe(aws: dict[str, Any], batch_size: int = 10) -> KinesisPipe:
+def make_pipe(aws: dict[str, Any], batch_size: int = DEFAULT_BATCH_SIZE) -> KinesisPipe:
     pipe = KinesisPipe(
         kinesis=aws["kinesis"],
         stepfunctions=aws["sfn"],
@@ -71,7 +79,7 @@ def make_pipe(aws: dict[str, Any], batch_size: int = 10) -> KinesisPipe:
         state_machine_arn=aws["arn"],
         region=REGION,
         role_arn=ROLE,
-        patterns=[filter_pattern(False)],
+        patterns=patterns_from_filter_criteria(filter_criteria(False)),  # the stack's filters
         batch_size=batch_size,
     )
     pipe.start()
@@ -159,3 +167,23 @@ def test_filter_sees_decoded_data_but_the_batch_keeps_base64() -> None:
     assert filter_view(item)["data"]["FaceSearchResponse"][0]["MatchedFaces"]
     assert keep(item, [filter_pattern(False)])
     assert keep(item, [])  # a pipe without filter keeps everything
+
+
+def test_a_json_record_that_names_no_camera_is_forwarded(aws: dict[str, Any]) -> None:
+    # Given a JSON record without InputInformation (not a face-search record) and a frame
+    # without faces
+    malformed = {"FaceSearchResponse": [{"DetectedFace": {"Confidence": 99.0}}]}
+    no_faces = {**record(matched=False), "FaceSearchResponse": []}
+    put(aws, json.dumps(malformed).encode())
+    put(aws, json.dumps(no_faces).encode())
+    # When the pipe polls
+    pipe = make_pipe(aws)
+    pipe.poll_once()
+    # Then the malformed record reaches the workflow (which reports it); the frame does not
+    (batch,) = inputs(aws)
+    assert [json.loads(base64.b64decode(item["data"])) for item in batch] == [malformed]
+    assert (pipe.stats.records_read, pipe.stats.records_kept) == (2, 1)
+
+
+def test_the_local_pipe_batches_like_the_stacks_pipe() -> None:
+    assert DEFAULT_BATCH_SIZE == pipe_settings.BATCH_SIZE

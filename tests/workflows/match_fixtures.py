@@ -37,7 +37,7 @@ os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 
 from facewatch.local.bridge import http_task, lambda_task
-from handlers import snapshot
+from handlers import decode, snapshot
 from workflows.match import build_match_definition
 from workflows.settings import (
     AwsEnvironment,
@@ -62,6 +62,7 @@ EVENTS = Path(__file__).parent.parent / "events"
 SENDER = "alerts@facewatch.example"
 RECIPIENT = "guard@facewatch.example"
 SNAPSHOT_FUNCTION = "facewatch-snapshot"
+DECODE_FUNCTION = "facewatch-decode"
 _sequence = itertools.count(1)
 
 
@@ -409,6 +410,7 @@ def harness(
             audit_bucket="facewatch-audit",
             dead_letter_queue_url=dlq,
             snapshot_function_arn=f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{SNAPSHOT_FUNCTION}",
+            decode_function_arn=f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{DECODE_FUNCTION}",
             channels=Channels(
                 email=EmailChannel(sender=SENDER, recipients=(RECIPIENT,)),
                 sns=SnsChannel(topic_arn=topic),
@@ -437,7 +439,11 @@ def harness(
             snapshot.Settings(audit_bucket="facewatch-audit", url_expiry_seconds=600),
         )
         monkeypatch.setattr(snapshot, "s3", clients["s3"])
-        with lambda_task.install({SNAPSHOT_FUNCTION: snapshot.lambda_handler}), http_task.install():
+        functions = {
+            SNAPSHOT_FUNCTION: snapshot.lambda_handler,
+            DECODE_FUNCTION: decode.lambda_handler,
+        }
+        with lambda_task.install(functions), http_task.install():
             harness = MatchHarness(settings=settings, clients=clients, sns_queue_url=observer)
             yield harness.deploy()
         ses_backends[ACCOUNT][REGION].sent_messages.clear()
