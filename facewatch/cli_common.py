@@ -240,7 +240,12 @@ def cli_errors(function: F) -> F:
 
 
 def console() -> Any:
-    """A rich console sized to the terminal at call time (COLUMNS is read then)."""
+    """A rich console sized to the terminal at call time (COLUMNS is read then).
+
+    soft_wrap: a line longer than the terminal (an S3 path, a channel list) is left for the
+    terminal to fold instead of being broken by rich at 80 columns, which splits paths when
+    the output goes to a file or a CI log.
+    """
     from rich.console import Console
 
-    return Console()
+    return Console(soft_wrap=True)

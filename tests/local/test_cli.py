@@ -140,3 +140,19 @@ def test_without_flags_a_running_local_mode_is_the_target(monkeypatch: pytest.Mo
     target = cli_common.resolve_target()
     # then
     assert target.endpoint_url == "http://127.0.0.1:5123"
+
+
+def test_long_output_lines_are_not_broken_when_not_a_terminal(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # given: output that is not a terminal (a CI log, a file) and a line wider than 80 columns
+    from facewatch.cli_common import console
+
+    path = (
+        "s3://facewatch-audit-0123456789abcdef/snapshots/front-door-camera/1795476517185/face-0.jpg"
+    )
+    line = f"ALERT Lin-Manuel Miranda on camera stage, similarity 81.0, snapshot: {path}"
+    # when
+    console().print(line)
+    # then: the path stays on one line
+    assert path in capsys.readouterr().out
