@@ -9,7 +9,9 @@ its ``MalformedRecord`` path while the other records of the batch proceed.
 Input: ``{"Records": [<EventBridge Pipes Kinesis record>, ...]}``.
 Output: ``{"records": [...]}``, one entry per input record, in order:
 - valid: ``{"Valid": true, "Kinesis": <record without data>, "Decoded": <document>,
-  "Camera": <camera name>, "ArrivalSeconds": <int epoch seconds>}``;
+  "Camera": <camera name>, "ArrivalSeconds": <int epoch seconds>,
+  "Matched": [{"FaceIndex": i, "Face": <face>, "Best": <its highest-similarity match>}],
+  "Unmatched": [{"FaceIndex": i, "Face": <face without matches>}]}``;
 - invalid: ``{"Valid": false, "Record": <record as received>, "Problem": <what is wrong>}``.
 
 Only the fields the workflow dereferences are checked (the record contract's full JSON schema
@@ -105,6 +107,24 @@ def _check_faces(document: dict[str, Any]) -> None:
             )
 
 
+def _split_faces(document: dict[str, Any]) -> tuple[list[Any], list[Any]]:
+    """Faces with matches (and their best match), faces without: one workflow Map each.
+
+    Picking here saves the workflow a count, a Choice and a pick per face (JSONPath cannot
+    index a list that may be empty without failing the execution).
+    """
+    matched: list[Any] = []
+    unmatched: list[Any] = []
+    for index, face in enumerate(document["FaceSearchResponse"]):
+        matches = face["MatchedFaces"]
+        if matches:
+            best = max(matches, key=lambda match: match["Similarity"])  # first of the highest
+            matched.append({"FaceIndex": index, "Face": face, "Best": best})
+        else:
+            unmatched.append({"FaceIndex": index, "Face": face})
+    return matched, unmatched
+
+
 def decode_record(record: Any) -> dict[str, Any]:
     """One workflow item: the decoded, checked record, or why it is malformed."""
     try:
@@ -116,6 +136,7 @@ def decode_record(record: Any) -> dict[str, Any]:
     except MalformedRecord as problem:
         return {"Valid": False, "Record": record, "Problem": str(problem)}
     kinesis = {key: value for key, value in record.items() if key != "data"}
+    matched, unmatched = _split_faces(document)
     return {
         "Valid": True,
         "Kinesis": kinesis,
@@ -123,6 +144,8 @@ def decode_record(record: Any) -> dict[str, Any]:
         "Camera": camera,
         # Whole seconds: the dedupe condition compares it with integer expiry times.
         "ArrivalSeconds": int(arrival),
+        "Matched": matched,
+        "Unmatched": unmatched,
     }
 
 

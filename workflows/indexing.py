@@ -5,12 +5,15 @@ Started by the faces bucket's S3 -> EventBridge events (``Object Created`` / ``O
 Object Created: IndexFaces on the object (largest face, QualityFilter AUTO) with
 ExternalImageId = `external_image_id(key)`; then the faces the key had before are deleted
 (a re-upload replaces them: indexing first means the person is never missing in between),
-the registry items are written (team contract: ``face#<ExternalImageId>`` -> ObjectKey,
-``key#<key>`` -> ExternalImageId, FaceIds, Status), the ``facewatch-status`` tag is merged into
-the object's tags, and an audit record is written. Outcomes: ``indexed``, ``several-faces``
-(the largest face is indexed; the others were refused with EXCEEDS_MAX_FACES), ``no-face``,
-``not-an-image`` (InvalidImageFormat, ImageTooLarge or InvalidParameter). None of them fails
-the execution.
+the ``facewatch-status`` tag is merged into the object's tags (whose name tags also give the
+person's name, `workflows.person_name`), the registry items are written (team contract:
+``face#<ExternalImageId>`` -> ObjectKey, plus PersonName and PersonNameSource when the tags
+name the person; ``key#<key>`` -> ExternalImageId, FaceIds, Status), and an audit record is
+written. A name tag changed later takes effect at the photo's next upload.
+
+Outcomes: ``indexed``, ``several-faces`` (the largest face is indexed; the others were refused
+with EXCEEDS_MAX_FACES), ``no-face``, ``not-an-image`` (InvalidImageFormat, ImageTooLarge or
+InvalidParameter). None of them fails the execution.
 
 Object Deleted: the key's faces are deleted from the collection and both registry items
 removed; an unknown key is a no-op (audited as ``unknown-key``).
@@ -45,6 +48,7 @@ from workflows.indexing_asl import (
     pk,
     task,
 )
+from workflows.indexing_registry import registry_states
 from workflows.indexing_tags import audit_states, tagging_states
 from workflows.settings import IndexingWorkflowSettings
 
@@ -135,6 +139,7 @@ def _event_states(settings: IndexingWorkflowSettings) -> dict[str, State]:
                 "outcome": {"status": "pending", "faceIds": []},
                 "previous": {"faceIds": []},
                 "tagging": {},
+                "person": {},
                 "scratch": {},
             },
         ),
@@ -331,72 +336,6 @@ def _previous_faces_states(settings: IndexingWorkflowSettings) -> dict[str, Stat
     }
 
 
-def _registry_states(settings: IndexingWorkflowSettings) -> dict[str, State]:
-    return {
-        # FaceIds as a DynamoDB list of strings: [{"S": id}, ...].
-        "Format face ids": {
-            "Type": "Map",
-            "ItemsPath": "$.outcome.faceIds",
-            "ItemSelector": {"S.$": "$$.Map.Item.Value"},
-            "ItemProcessor": {
-                "StartAt": "Face id item",
-                "States": {"Face id item": {"Type": "Pass", "End": True}},
-            },
-            "ResultPath": "$.outcome.faceIdItems",
-            "Next": "Has a face?",
-        },
-        "Has a face?": {
-            "Type": "Choice",
-            "Choices": [
-                {
-                    "Or": [
-                        {"Variable": "$.outcome.status", "StringEquals": "indexed"},
-                        {"Variable": "$.outcome.status", "StringEquals": "several-faces"},
-                    ],
-                    "Next": "Save face mapping",
-                }
-            ],
-            "Default": "Forget old face mapping",
-        },
-        "Save face mapping": task(
-            "arn:aws:states:::dynamodb:putItem",
-            {
-                "TableName": settings.registry_table,
-                "Item": {
-                    "pk": {"S.$": "$.object.faceItem"},
-                    "ObjectKey": {"S.$": "$.object.key"},
-                },
-            },
-            "DynamoDB",
-            ResultPath=None,
-            Next="Save key mapping",
-        ),
-        "Forget old face mapping": task(
-            "arn:aws:states:::dynamodb:deleteItem",
-            {"TableName": settings.registry_table, "Key": pk("$.object.faceItem")},
-            "DynamoDB",
-            ResultPath=None,
-            Next="Save key mapping",
-        ),
-        "Save key mapping": task(
-            "arn:aws:states:::dynamodb:putItem",
-            {
-                "TableName": settings.registry_table,
-                "Item": {
-                    "pk": {"S.$": "$.object.keyItem"},
-                    "ExternalImageId": {"S.$": "$.object.externalImageId"},
-                    "FaceIds": {"L.$": "$.outcome.faceIdItems"},
-                    "Status": {"S.$": "$.outcome.status"},
-                    "UpdatedAt": {"S.$": "$$.State.EnteredTime"},
-                },
-            },
-            "DynamoDB",
-            ResultPath=None,
-            Next="Prepare status tag",
-        ),
-    }
-
-
 def build_indexing_definition(settings: IndexingWorkflowSettings) -> dict[str, Any]:
     """The ASL (JSONPath) definition of the face-indexing state machine."""
     states: dict[str, State] = {}
@@ -404,7 +343,7 @@ def build_indexing_definition(settings: IndexingWorkflowSettings) -> dict[str, A
         _event_states,
         _indexing_states,
         _previous_faces_states,
-        _registry_states,
+        registry_states,
         tagging_states,
         audit_states,
     ):

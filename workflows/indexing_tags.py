@@ -15,12 +15,17 @@ from workflows.indexing_asl import (
     pass_state,
     task,
 )
+from workflows.person_name import NameStates, name_from_tags_states
 from workflows.settings import IndexingWorkflowSettings
+
+# Tagging comes before the registry items, so the face item can carry the person's name.
+AFTER_TAGGING = "Has a face?"
 
 
 def tagging_states(settings: IndexingWorkflowSettings) -> dict[str, State]:
     # Tag failures (e.g. an object that already has S3's maximum of 10 tags) do not undo the
-    # indexing: they are recorded in the audit record under tagging.error.
+    # indexing: they are recorded in the audit record under tagging.error (and, when the tags
+    # could not be read, the face item has no PersonName: the match workflow reads the tags).
     tag_failure = {"ErrorEquals": ["States.ALL"], "ResultPath": "$.tagging.error"}
     object_ref = {"Bucket": settings.faces_bucket, "Key.$": "$.object.key"}
     return {
@@ -35,7 +40,7 @@ def tagging_states(settings: IndexingWorkflowSettings) -> dict[str, State]:
             "S3",
             ResultSelector={"TagSet.$": "$.TagSet", "count.$": "States.ArrayLength($.TagSet)"},
             ResultPath="$.tagging.current",
-            Catch=[{**tag_failure, "Next": "Describe outcome"}],
+            Catch=[{**tag_failure, "Next": AFTER_TAGGING}],
             Next="Any tags?",
         ),
         "Any tags?": {
@@ -47,8 +52,20 @@ def tagging_states(settings: IndexingWorkflowSettings) -> dict[str, State]:
                     "Next": "Append status tag",
                 }
             ],
-            "Default": "List tag keys",
+            "Default": "Rank name tags",
         },
+        # The person's name, by the match workflow's rule, for the registry's face item.
+        **name_from_tags_states(
+            tag_set="$.tagging.current.TagSet",
+            object_key="$.object.key",
+            ranks_path="$.person.ranks",
+            choice_path="$.person.name",
+            found_next="List tag keys",
+            none_next="List tag keys",
+            names=NameStates(
+                "Rank name tags", "Pick name source", "Name from key tag", "Name from name tag"
+            ),
+        ),
         "List tag keys": pass_state(
             "Check status tag",
             Parameters={"keys.$": "$.tagging.current.TagSet[*].Key"},
@@ -119,8 +136,8 @@ def tagging_states(settings: IndexingWorkflowSettings) -> dict[str, State]:
             {**object_ref, "Tagging": {"TagSet.$": "$.tagging.TagSet"}},
             "S3",
             ResultPath=None,
-            Catch=[{**tag_failure, "Next": "Describe outcome"}],
-            Next="Describe outcome",
+            Catch=[{**tag_failure, "Next": AFTER_TAGGING}],
+            Next=AFTER_TAGGING,
         ),
     }
 
@@ -166,6 +183,7 @@ def audit_states(settings: IndexingWorkflowSettings) -> dict[str, State]:
                 "previousFaceIds.$": "$.previous.faceIds",
                 "indexFaces.$": "$.indexing",
                 "tagging.$": "$.tagging",
+                "person.$": "$.person",
                 "event.$": "$.event",
             },
             ResultPath="$.audit",

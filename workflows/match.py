@@ -5,8 +5,9 @@ execution with (``data`` base64 JSON, ``approximateArrivalTimestamp``, ...).
 
     PrepareBatch -> DecodeRecords (Lambda: decode + check, see handlers/decode.py)
       -> HandleRecords (Map, one iteration per record)
-           valid:     HandleFaces (Map, one per detected face: workflows.match_person,
-                      then workflows.match_notify)
+           valid:     HandleFaces (Map, one per face with matches: workflows.match_person,
+                      then workflows.match_notify); with unknown_face_alerts, then
+                      HandleUnknownFaces (Map, one per face without matches)
            malformed: DLQ message + audit record
       -> any malformed record? Fail "MalformedRecord" : Succeed
 
@@ -24,18 +25,27 @@ from typing import Any
 
 from workflows.match_common import LAMBDA_TRANSIENT, State, catch_all, dead_letter_state, retry
 from workflows.match_notify import (
+    ADOPT_PERSON_STATE,
     DEDUPE_UNAVAILABLE_STATE,
-    SNAPSHOT_STATE,
     SUPPRESSED_STATE,
     audit_states,
     notify_states,
 )
-from workflows.match_person import DEDUPE_STATE, FIRST_PERSON_STATE, dedupe_state, match_states
+from workflows.match_person import (
+    DEDUPE_STATE,
+    FIRST_PERSON_STATE,
+    UNKNOWN_PERSON_STATE,
+    dedupe_state,
+    match_states,
+    unknown_person_states,
+)
 from workflows.settings import MatchWorkflowSettings
 
 MALFORMED_STATE = "MalformedRecord"
 MALFORMED_ERROR = "Facewatch.MalformedRecord"
 BATCH_FAILED_STATE = "BatchNotDecoded"
+# The unknown-face Map's copies of the face states (Dedupe, notify, audit) get this prefix.
+UNKNOWN_PREFIX = "Unknown"
 
 
 def _start_time_part(index: int) -> str:
@@ -46,11 +56,11 @@ def _start_time_part(index: int) -> str:
     return f"States.ArrayGetItem(States.StringSplit($$.State.EnteredTime, '-T'), {index})"
 
 
-def _face_states(settings: MatchWorkflowSettings) -> dict[str, State]:
-    states = match_states(settings)
+def _face_states(settings: MatchWorkflowSettings, first: dict[str, State]) -> dict[str, State]:
+    states = dict(first)
     states[DEDUPE_STATE] = dedupe_state(
         settings,
-        notified_next=SNAPSHOT_STATE,
+        notified_next=ADOPT_PERSON_STATE,
         suppressed_next=SUPPRESSED_STATE,
         unavailable_next=DEDUPE_UNAVAILABLE_STATE,
     )
@@ -58,10 +68,126 @@ def _face_states(settings: MatchWorkflowSettings) -> dict[str, State]:
     return states
 
 
+def _face_item(settings: MatchWorkflowSettings, match: dict[str, Any]) -> dict[str, Any]:
+    """A face Map's ItemSelector: the face, the record's context and the suppressed audit draft.
+
+    The decode Lambda gives each face as ``{"FaceIndex", "Face"[, "Best"]}``, so the face
+    branch starts at its first useful state. ``Sighting`` is the audit document of a
+    suppressed match but for ``person`` (set by the person states) and the outcome fields
+    (``Suppressed``): built here, it costs no state transition.
+    """
+    face = "$$.Map.Item.Value"
+    return {
+        "Face.$": f"{face}.Face",
+        "FaceIndex.$": f"{face}.FaceIndex",
+        "RecordIndex.$": "$.Index",
+        "Camera.$": "$.Item.Camera",
+        "Now.$": "$.Item.ArrivalSeconds",
+        # MathAdd on an integer the decode Lambda checked: no intrinsic here can fail on
+        # input. (AWS limits MathAdd to 32-bit integers: epoch seconds fit until 2038.)
+        "ExpiresAt.$": f"States.MathAdd($.Item.ArrivalSeconds, {settings.dedupe_window_seconds})",
+        "Kinesis.$": "$.Item.Kinesis",
+        "Decoded.$": "$.Item.Decoded",
+        "AuditPrefix.$": "$.AuditPrefix",
+        "Match": match,
+        "Sighting": {
+            "camera.$": "$.Item.Camera",
+            **(
+                {"similarity.$": match["Similarity.$"]}
+                if "Similarity.$" in match
+                else {"similarity": None}
+            ),
+            "arrivalSeconds.$": "$.Item.ArrivalSeconds",
+            "face.$": f"{face}.Face",
+            "record": {"kinesis.$": "$.Item.Kinesis", "data.$": "$.Item.Decoded"},
+            "executionArn.$": "$$.Execution.Id",
+        },
+        "Suppressed": {"outcome": "suppressed", "dedupe": "suppressed"},
+    }
+
+
+def _prefixed(states: dict[str, State], prefix: str) -> dict[str, State]:
+    """The same states, renamed: state names must be unique in the whole state machine."""
+
+    def rename(machine: dict[str, Any]) -> dict[str, Any]:
+        names = set(machine["States"])
+        return {
+            **machine,
+            "StartAt": prefix + machine["StartAt"],
+            "States": {
+                prefix + name: state(body, names) for name, body in machine["States"].items()
+            },
+        }
+
+    def target(value: Any, names: set[str]) -> Any:
+        return prefix + value if isinstance(value, str) and value in names else value
+
+    def state(body: State, names: set[str]) -> State:
+        copy = {**body}
+        for field in ("Next", "Default"):
+            if field in copy:
+                copy[field] = target(copy[field], names)
+        for field in ("Choices", "Catch"):
+            if field in copy:
+                copy[field] = [{**r, "Next": target(r["Next"], names)} for r in copy[field]]
+        if "Branches" in copy:
+            copy["Branches"] = [rename(branch) for branch in copy["Branches"]]
+        if "ItemProcessor" in copy:
+            copy["ItemProcessor"] = rename(copy["ItemProcessor"])
+        return copy
+
+    renamed: dict[str, State] = rename({"StartAt": next(iter(states)), "States": states})["States"]
+    return renamed
+
+
+def _face_maps(settings: MatchWorkflowSettings) -> dict[str, State]:
+    best = "$$.Map.Item.Value.Best"
+    matched = {
+        "Best.$": best,
+        "Similarity.$": f"{best}.Similarity",
+        "SimilarityText.$": f"States.Format('similarity {{}}%', {best}.Similarity)",
+        "ExternalImageId.$": f"{best}.Face.ExternalImageId",
+    }
+    unknown = {
+        "Similarity": None,
+        "SimilarityText": "no match in the collection",
+        "ExternalImageId": None,
+    }
+    handle_faces: State = {
+        "Type": "Map",
+        "ItemsPath": "$.Item.Matched",
+        "ItemSelector": _face_item(settings, matched),
+        "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "INLINE"},
+            "StartAt": FIRST_PERSON_STATE,
+            "States": _face_states(settings, match_states(settings)),
+        },
+        "ResultSelector": {"Status": "handled", "Faces.$": "$"},
+    }
+    if not settings.unknown_face_alerts:
+        # Faces without matches are ignored: not even iterated (no state transition).
+        return {"HandleFaces": {**handle_faces, "End": True}}
+    return {
+        "HandleFaces": {**handle_faces, "ResultPath": "$.Outcome", "Next": "HandleUnknownFaces"},
+        "HandleUnknownFaces": {
+            "Type": "Map",
+            "ItemsPath": "$.Item.Unmatched",
+            "ItemSelector": _face_item(settings, unknown),
+            "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "INLINE"},
+                "StartAt": UNKNOWN_PREFIX + UNKNOWN_PERSON_STATE,
+                "States": _prefixed(
+                    _face_states(settings, unknown_person_states()), UNKNOWN_PREFIX
+                ),
+            },
+            "ResultPath": "$.Outcome.UnknownFaces",
+            "OutputPath": "$.Outcome",
+            "End": True,
+        },
+    }
+
+
 def _record_states(settings: MatchWorkflowSettings) -> dict[str, State]:
-    # MathAdd on an integer the decode Lambda checked: no intrinsic here can fail on input.
-    # (AWS limits MathAdd to 32-bit integers: epoch seconds fit until 2038.)
-    window = settings.dedupe_window_seconds
     malformed_body = {
         "kind": "malformed-record",
         "problem.$": "$.Item.Problem",
@@ -88,28 +214,7 @@ def _record_states(settings: MatchWorkflowSettings) -> dict[str, State]:
             "MalformedOutcome",
         ),
         "MalformedOutcome": {"Type": "Pass", "Result": {"Status": "malformed"}, "End": True},
-        "HandleFaces": {
-            "Type": "Map",
-            "ItemsPath": "$.Item.Decoded.FaceSearchResponse",
-            "ItemSelector": {
-                "Face.$": "$$.Map.Item.Value",
-                "FaceIndex.$": "$$.Map.Item.Index",
-                "RecordIndex.$": "$.Index",
-                "Camera.$": "$.Item.Camera",
-                "Now.$": "$.Item.ArrivalSeconds",
-                "ExpiresAt.$": f"States.MathAdd($.Item.ArrivalSeconds, {window})",
-                "Kinesis.$": "$.Item.Kinesis",
-                "Decoded.$": "$.Item.Decoded",
-                "AuditPrefix.$": "$.AuditPrefix",
-            },
-            "ItemProcessor": {
-                "ProcessorConfig": {"Mode": "INLINE"},
-                "StartAt": FIRST_PERSON_STATE,
-                "States": _face_states(settings),
-            },
-            "ResultSelector": {"Status": "handled", "Faces.$": "$"},
-            "End": True,
-        },
+        **_face_maps(settings),
     }
 
 

@@ -246,7 +246,7 @@ def _webhook(settings: MatchWorkflowSettings) -> dict[str, Any]:
         "type": "facewatch.match",
         "person.$": "$.Person.Name",
         "source.$": "$.Person.Source",
-        "similarity.$": "$.Person.Similarity",
+        "similarity.$": "$.Match.Similarity",
         "camera.$": "$.Camera",
         "arrivalSeconds.$": "$.Now",
         "snapshotUrl.$": "$.Snapshot.Payload.url",

@@ -79,11 +79,11 @@ def catch_all(next_state: str, result_path: str) -> dict[str, Any]:
 # ASL Format templates: '{}' placeholders; the literal text must not contain ' { } or \.
 TEXT_MESSAGE = (
     "States.Format('{} was seen on camera {} ({}).{}', "
-    "$.Person.Name, $.Camera, $.Person.SimilarityText, $.Snapshot.Payload.text_image)"
+    "$.Person.Name, $.Camera, $.Match.SimilarityText, $.Snapshot.Payload.text_image)"
 )
 HTML_MESSAGE = (
     "States.Format('<html><body><h2>{} was seen on camera {}</h2><p>{}</p>{}</body></html>', "
-    "$.Snapshot.Payload.html_name, $.Camera, $.Person.SimilarityText, "
+    "$.Snapshot.Payload.html_name, $.Camera, $.Match.SimilarityText, "
     "$.Snapshot.Payload.html_image)"
 )
 SUBJECT = "States.Format('facewatch: {} on camera {}', $.Person.Name, $.Camera)"
@@ -96,7 +96,7 @@ def match_context() -> dict[str, Any]:
     return {
         "person.$": "$.Person",
         "camera.$": "$.Camera",
-        "similarity.$": "$.Person.Similarity",
+        "similarity.$": "$.Match.Similarity",
         "arrivalSeconds.$": "$.Now",
         "face.$": "$.Face",
         "record": {"kinesis.$": "$.Kinesis", "data.$": "$.Decoded"},

@@ -24,7 +24,8 @@ from workflows.match_common import (
 from workflows.settings import MatchWorkflowSettings
 
 SNAPSHOT_STATE = "TakeSnapshot"
-SUPPRESSED_STATE = "BuildWriteSuppressedAudit"
+SUPPRESSED_STATE = "WriteSuppressedAudit"
+ADOPT_PERSON_STATE = "AdoptPerson"
 DEDUPE_UNAVAILABLE_STATE = "DedupeUnavailable"
 _JSON = "application/json"
 
@@ -89,13 +90,19 @@ def notify_states(settings: MatchWorkflowSettings) -> dict[str, State]:
         "snapshot.$": "$.Snapshot.Payload",
         **match_context(),
     }
-    suppressed_body = {"outcome": "suppressed", "dedupe": "suppressed", **match_context()}
     states: dict[str, State] = {
         DEDUPE_UNAVAILABLE_STATE: {
             "Type": "Pass",
             "Comment": "Fail open: notify rather than lose the alert; the audit says so.",
             "Parameters": {"Outcome": "unavailable", "Error.$": "$.DedupeFailure"},
             "ResultPath": "$.Dedupe",
+            "Next": ADOPT_PERSON_STATE,
+        },
+        # The notified path (cost matters less there) reads the person from $.Person.
+        ADOPT_PERSON_STATE: {
+            "Type": "Pass",
+            "InputPath": "$.Sighting.person",
+            "ResultPath": "$.Person",
             "Next": SNAPSHOT_STATE,
         },
         SNAPSHOT_STATE: {
@@ -143,18 +150,30 @@ def notify_states(settings: MatchWorkflowSettings) -> dict[str, State]:
             {"kind": "audit-failure", "error.$": "$.AuditFailure", "audit.$": "$.AuditDocument"},
             "AuditLost",
         ),
-        **audit_states(
-            settings,
-            "WriteSuppressedAudit",
-            audit_key("suppressed"),
-            suppressed_body,
-            {"Outcome": "suppressed"},
-            "",
-            "SuppressedAuditToDeadLetterQueue",
-        ),
+        # One state: the document is $.Sighting (the match context and the person, built by
+        # the face Map's ItemSelector and the person states) merged with the outcome fields.
+        SUPPRESSED_STATE: {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::aws-sdk:s3:putObject",
+            "Parameters": {
+                "Bucket": settings.audit_bucket,
+                "Key.$": audit_key("suppressed"),
+                "ContentType": _JSON,
+                "Body.$": "States.JsonToString(States.JsonMerge($.Sighting, $.Suppressed, false))",
+            },
+            "ResultSelector": {"Outcome": "suppressed"},
+            "Retry": retry(S3_TRANSIENT),
+            "Catch": [catch_all("SuppressedAuditToDeadLetterQueue", "$.AuditFailure")],
+            "End": True,
+        },
         "SuppressedAuditToDeadLetterQueue": dead_letter_state(
             settings,
-            {"kind": "audit-failure", "error.$": "$.AuditFailure", "audit.$": "$.AuditDocument"},
+            {
+                "kind": "audit-failure",
+                "error.$": "$.AuditFailure",
+                "audit.$": "$.Sighting",
+                "outcome.$": "$.Suppressed",
+            },
             "AuditLost",
         ),
         "AuditLost": {"Type": "Pass", "Result": {"Outcome": "audit-dead-lettered"}, "End": True},

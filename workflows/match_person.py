@@ -1,14 +1,23 @@
-"""Per detected face: best match, the person's name from the photo's S3 tags, dedupe.
+"""Per matched face: the person's name, then dedupe; and the unknown-face person.
 
-Name resolution, cheapest first, with no Lambda: the registry item ``face#<ExternalImageId>``
-gives the photo's object key; ``GetObjectTagging`` gives its tags. JSONPath cannot filter by a
-value known only at run time (the object key), so an inline Map classifies the tags (at most
-10 on an S3 object) with a Choice using ``StringEqualsPath``; wildcard paths then collect the
-owner and ``name`` values. A missing mapping, a deleted photo or no usable tag falls back
-to the ``name`` tag, then to the ExternalImageId: the alert is never lost for want of a name.
+Fast path (the photo was indexed with a name, `workflows.person_name`): one DynamoDB state
+gives the name stored on the registry item ``face#<ExternalImageId>``, so a suppressed
+duplicate enters three states in its face branch: ``LookupPerson`` -> ``Dedupe`` ->
+``WriteSuppressedAudit``. ``LookupPerson`` is a *conditional* UpdateItem (``SET LastMatchedAt``
+when ``PersonName`` exists) rather than a GetItem because a Task can branch only through
+``Catch``: a GetItem would need a Choice on ``PersonName`` (a fourth state), and JSONPath cannot
+default a missing attribute (a missing path fails the execution with ``States.Runtime``,
+which no Catch handles). The failed condition is the branch to the slow path.
+
+Slow path (a registry item without ``PersonName``: indexed before names were stored, or its
+tags could not be read; no mapping at all): the item's ObjectKey, ``GetObjectTagging``, the
+shared tag-ranking states. A missing mapping, a deleted photo or no usable tag falls back to
+the ExternalImageId: the alert is never lost for want of a name.
 
 The person is resolved before dedupe, so several photos of one person share a dedupe key
-(``person#<name>#<camera>``; camera names cannot contain ``#``).
+(``person#<name>#<camera>``; camera names cannot contain ``#``). It is written into
+``$.Sighting.person``: ``$.Sighting`` (built by the face Map's ItemSelector) is the match
+context the suppressed audit record is made of.
 """
 
 from __future__ import annotations
@@ -25,66 +34,65 @@ from workflows.match_common import (
     catch_all,
     retry,
 )
+from workflows.person_name import (
+    PERSON_NAME_ATTRIBUTE,
+    PERSON_NAME_SOURCE_ATTRIBUTE,
+    name_from_tags_states,
+)
 from workflows.settings import MatchWorkflowSettings
 
-FIRST_PERSON_STATE = "CountMatches"
+FIRST_PERSON_STATE = "LookupPerson"
+UNKNOWN_PERSON_STATE = "Person"  # "UnknownPerson" once workflows.match prefixes its Map
 DEDUPE_STATE = "Dedupe"
-NO_MATCH_STATE = "NoMatch"
+PERSON = "$.Sighting.person"
 
 
-def _person(name: str, identity: str) -> dict[str, Any]:
-    return {
-        "Name.$": name,
-        "Identity.$": identity,
-        "Similarity.$": "$.Match.Best.Similarity",
-        "SimilarityText.$": "States.Format('similarity {}%', $.Match.Best.Similarity)",
-        "ExternalImageId.$": "$.Match.Best.Face.ExternalImageId",
-    }
+def _person(name: str) -> dict[str, Any]:
+    return {"Name.$": name, "Identity.$": f"States.Format('person#{{}}', {name})"}
 
 
 def match_states(settings: MatchWorkflowSettings) -> dict[str, State]:
-    """From the face's MatchedFaces to ``$.Person``; then `DEDUPE_STATE`."""
+    """From a matched face (``$.Match``) to ``$.Sighting.person``; then `DEDUPE_STATE`."""
     object_key = "$.Registry.Item.ObjectKey.S"
-    unknown_next = "UnknownPerson" if settings.unknown_face_alerts else NO_MATCH_STATE
-    states: dict[str, State] = {
+    stored = f"$.Attributes.{PERSON_NAME_ATTRIBUTE}.S"
+    return {
         FIRST_PERSON_STATE: {
-            "Type": "Pass",
-            # ArrayLength rather than a Choice on $.Face.MatchedFaces[0]: moto never matches
-            # indexed paths in a Choice, and the count is valid on AWS too.
-            "Parameters": {"Count.$": "States.ArrayLength($.Face.MatchedFaces)"},
-            "ResultPath": "$.Matches",
-            "Next": "HasMatch",
-        },
-        "HasMatch": {
-            "Type": "Choice",
-            "Choices": [
-                {"Variable": "$.Matches.Count", "NumericGreaterThan": 0, "Next": "PickBestMatch"}
+            "Type": "Task",
+            "Resource": "arn:aws:states:::dynamodb:updateItem",
+            "Parameters": {
+                "TableName": settings.registry_table,
+                "Key": {"pk": {"S.$": "States.Format('face#{}', $.Match.ExternalImageId)"}},
+                # The write is the price of branching without a Choice (module docstring);
+                # it records when the photo last matched. Never creates an item.
+                "UpdateExpression": "SET LastMatchedAt = :now",
+                "ConditionExpression": f"attribute_exists({PERSON_NAME_ATTRIBUTE}) AND "
+                f"attribute_exists({PERSON_NAME_SOURCE_ATTRIBUTE})",
+                "ExpressionAttributeValues": {":now": {"N.$": "States.Format('{}', $.Now)"}},
+                "ReturnValues": "ALL_NEW",
+            },
+            "ResultSelector": {
+                "Name.$": stored,
+                "Identity.$": f"States.Format('person#{{}}', {stored})",
+                "Source.$": f"$.Attributes.{PERSON_NAME_SOURCE_ATTRIBUTE}.S",
+            },
+            "ResultPath": PERSON,
+            "Retry": retry(DYNAMODB_TRANSIENT),
+            "Catch": [
+                {
+                    "ErrorEquals": [CONDITIONAL_CHECK_FAILED],
+                    "ResultPath": "$.NoStoredName",
+                    "Next": "LookupPhoto",
+                },
+                catch_all("LookupPhoto", "$.LookupFailure"),
             ],
-            "Default": unknown_next,
-        },
-        NO_MATCH_STATE: {
-            "Type": "Pass",
-            "Comment": "Unknown faces are ignored (unknown_face_alerts is off).",
-            "Result": {"Outcome": "no-match"},
-            "End": True,
-        },
-        "PickBestMatch": {
-            "Type": "Pass",
-            # Rekognition lists MatchedFaces by similarity, highest first. ArrayGetItem gives
-            # the object itself; a path like $.Face.MatchedFaces[0].Similarity would come back
-            # wrapped in a list in moto.
-            "Parameters": {"Best.$": "States.ArrayGetItem($.Face.MatchedFaces, 0)"},
-            "ResultPath": "$.Match",
-            "Next": "LookupPhoto",
+            "Next": DEDUPE_STATE,
         },
         "LookupPhoto": {
             "Type": "Task",
             "Resource": "arn:aws:states:::dynamodb:getItem",
             "Parameters": {
                 "TableName": settings.registry_table,
-                "Key": {
-                    "pk": {"S.$": "States.Format('face#{}', $.Match.Best.Face.ExternalImageId)"}
-                },
+                "Key": {"pk": {"S.$": "States.Format('face#{}', $.Match.ExternalImageId)"}},
                 "ProjectionExpression": "ObjectKey",
             },
             "ResultPath": "$.Registry",
@@ -122,116 +130,43 @@ def match_states(settings: MatchWorkflowSettings) -> dict[str, State]:
             "Choices": [{"Variable": "$.Tags.Count", "NumericGreaterThan": 0, "Next": "RankTags"}],
             "Default": "NameFromImageId",
         },
-        "RankTags": {
-            "Type": "Map",
-            "ItemsPath": "$.Tags.TagSet",
-            "ItemSelector": {
-                "Key.$": "$$.Map.Item.Value.Key",
-                "Value.$": "$$.Map.Item.Value.Value",
-                "ObjectKey.$": object_key,
-            },
-            "ItemProcessor": {
-                "ProcessorConfig": {"Mode": "INLINE"},
-                "StartAt": "ClassifyTag",
-                "States": {
-                    "ClassifyTag": {
-                        "Type": "Choice",
-                        "Choices": [
-                            {
-                                "Variable": "$.Key",
-                                "StringEqualsPath": "$.ObjectKey",
-                                "Next": "KeyTag",
-                            },
-                            {"Variable": "$.Key", "StringEquals": "name", "Next": "NameTag"},
-                        ],
-                        "Default": "OtherTag",
-                    },
-                    "KeyTag": {"Type": "Pass", "Parameters": {"Owner.$": "$.Value"}, "End": True},
-                    "NameTag": {"Type": "Pass", "Parameters": {"Named.$": "$.Value"}, "End": True},
-                    "OtherTag": {"Type": "Pass", "Result": {}, "End": True},
-                },
-            },
-            # A wildcard path keeps only the items that have the field (an empty list if none):
-            # no JSONPath filter needed, which statelint would reject.
-            "ResultSelector": {
-                "Owners.$": "$[*].Owner",
-                "Names.$": "$[*].Named",
-                "OwnerCount.$": "States.ArrayLength($[*].Owner)",
-                "NameCount.$": "States.ArrayLength($[*].Named)",
-            },
-            "ResultPath": "$.TagRanks",
-            "Next": "PickNameSource",
-        },
-        "PickNameSource": {
-            "Type": "Choice",
-            "Choices": [
-                {
-                    "Variable": "$.TagRanks.OwnerCount",
-                    "NumericGreaterThan": 0,
-                    "Next": "NameFromKeyTag",
-                },
-                {
-                    "Variable": "$.TagRanks.NameCount",
-                    "NumericGreaterThan": 0,
-                    "Next": "NameFromNameTag",
-                },
-            ],
-            "Default": "NameFromImageId",
-        },
-        "NameFromKeyTag": {
-            "Type": "Pass",
-            "Parameters": {"Candidates.$": "$.TagRanks.Owners", "Source": "object-key-tag"},
-            "ResultPath": "$.NameChoice",
-            "Next": "TakeName",
-        },
-        "NameFromNameTag": {
-            "Type": "Pass",
-            "Parameters": {"Candidates.$": "$.TagRanks.Names", "Source": "name-tag"},
-            "ResultPath": "$.NameChoice",
-            "Next": "TakeName",
-        },
+        **name_from_tags_states(
+            tag_set="$.Tags.TagSet",
+            object_key=object_key,
+            ranks_path="$.TagRanks",
+            choice_path="$.NameChoice",
+            found_next="TakeName",
+            none_next="NameFromImageId",
+        ),
         "TakeName": {
             "Type": "Pass",
             "Parameters": {
-                **_person(
-                    "States.ArrayGetItem($.NameChoice.Candidates, 0)",
-                    "States.Format('person#{}', States.ArrayGetItem($.NameChoice.Candidates, 0))",
-                ),
+                **_person("States.ArrayGetItem($.NameChoice.Candidates, 0)"),
                 "Source.$": "$.NameChoice.Source",
             },
-            "ResultPath": "$.Person",
+            "ResultPath": PERSON,
             "Next": DEDUPE_STATE,
         },
         "NameFromImageId": {
             "Type": "Pass",
-            "Parameters": {
-                **_person(
-                    "$.Match.Best.Face.ExternalImageId",
-                    "States.Format('person#{}', $.Match.Best.Face.ExternalImageId)",
-                ),
-                "Source": "external-image-id",
-            },
-            "ResultPath": "$.Person",
+            "Parameters": {**_person("$.Match.ExternalImageId"), "Source": "external-image-id"},
+            "ResultPath": PERSON,
             "Next": DEDUPE_STATE,
         },
     }
-    if settings.unknown_face_alerts:
-        del states[NO_MATCH_STATE]  # unreachable: statelint rejects states without a transition
-        states["UnknownPerson"] = {
+
+
+def unknown_person_states() -> dict[str, State]:
+    """unknown_face_alerts: the face branch of a face without matches; then `DEDUPE_STATE`."""
+    return {
+        UNKNOWN_PERSON_STATE: {
             "Type": "Pass",
             "Comment": "unknown_face_alerts: one alert per camera and dedupe window.",
-            "Parameters": {
-                "Name": UNKNOWN_PERSON,
-                "Source": "unknown-face",
-                "Identity": "unknown",
-                "Similarity": None,
-                "SimilarityText": "no match in the collection",
-                "ExternalImageId": None,
-            },
-            "ResultPath": "$.Person",
+            "Result": {"Name": UNKNOWN_PERSON, "Source": "unknown-face", "Identity": "unknown"},
+            "ResultPath": PERSON,
             "Next": DEDUPE_STATE,
         }
-    return states
+    }
 
 
 def dedupe_state(
@@ -253,10 +188,10 @@ def dedupe_state(
         "Parameters": {
             "TableName": settings.dedupe_table,
             "Item": {
-                "pk": {"S.$": "States.Format('{}#{}', $.Person.Identity, $.Camera)"},
+                "pk": {"S.$": f"States.Format('{{}}#{{}}', {PERSON}.Identity, $.Camera)"},
                 "expiresAt": {"N.$": "States.Format('{}', $.ExpiresAt)"},
                 "notifiedAt": {"N.$": now},
-                "person": {"S.$": "$.Person.Name"},
+                "person": {"S.$": f"{PERSON}.Name"},
                 "camera": {"S.$": "$.Camera"},
                 "executionArn": {"S.$": "$$.Execution.Id"},
             },

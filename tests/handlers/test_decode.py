@@ -31,6 +31,22 @@ def test_valid_record_is_decoded_with_camera_and_whole_seconds() -> None:
     assert "data" not in item["Kinesis"] and item["Kinesis"]["sequenceNumber"] == "1"
 
 
+def test_faces_are_split_by_match_with_the_best_match_picked() -> None:
+    # given a face matched twice (not best-first), and a face without matches
+    def match(external_id: str, similarity: float) -> dict[str, Any]:
+        return {"Similarity": similarity, "Face": {"ExternalImageId": external_id}}
+
+    matched = {"DetectedFace": {"BoundingBox": {}}, "MatchedFaces": [match("b", 91.0)]}
+    matched["MatchedFaces"].append(match("a", 98.5))
+    unknown = {"DetectedFace": {"BoundingBox": {}}, "MatchedFaces": []}
+    document = {**EVENT, "FaceSearchResponse": [unknown, matched]}
+    # when it is decoded
+    [item] = lambda_handler({"Records": [_record(_encode(document))]}, None)["records"]
+    # then each face keeps its index; the matched one carries its highest-similarity match
+    assert item["Matched"] == [{"FaceIndex": 1, "Face": matched, "Best": match("a", 98.5)}]
+    assert item["Unmatched"] == [{"FaceIndex": 0, "Face": unknown}]
+
+
 def test_each_problem_is_named() -> None:
     no_match_id = json.loads(json.dumps(EVENT))
     del no_match_id["FaceSearchResponse"][0]["MatchedFaces"][0]["Face"]["ExternalImageId"]

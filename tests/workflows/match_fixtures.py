@@ -235,11 +235,31 @@ class MatchHarness:
         tags: dict[str, str] | None = None,
         mapping: bool = True,
         upload: bool = True,
+        stored_name: bool = True,
     ) -> None:
-        """A faces-bucket photo as the indexing workflow leaves it (team.md §2 items)."""
+        """A faces-bucket photo as the indexing workflow leaves it (team.md §2 items).
+
+        The face item carries PersonName/PersonNameSource resolved from the tags as the
+        indexing workflow does (key tag, else ``name`` tag); ``stored_name=False`` gives a
+        legacy item (indexed before names were stored): ObjectKey only.
+        """
         tag_set = dict(tags or {})
         if name is not None:
             tag_set[key] = name
+        face_item: dict[str, Any] = {
+            "pk": {"S": f"face#{external_image_id}"},
+            "ObjectKey": {"S": key},
+        }
+        resolved = (
+            (tag_set[key], "object-key-tag")
+            if key in tag_set
+            else (tag_set["name"], "name-tag")
+            if "name" in tag_set
+            else None
+        )
+        if stored_name and resolved is not None:
+            face_item["PersonName"] = {"S": resolved[0]}
+            face_item["PersonNameSource"] = {"S": resolved[1]}
         if upload:
             self.clients["s3"].put_object(Bucket=self.settings.faces_bucket, Key=key, Body=b"jpeg")
             if tag_set:
@@ -254,7 +274,7 @@ class MatchHarness:
             table = self.clients["dynamodb"]
             table.put_item(
                 TableName=self.settings.registry_table,
-                Item={"pk": {"S": f"face#{external_image_id}"}, "ObjectKey": {"S": key}},
+                Item=face_item,
             )
             table.put_item(
                 TableName=self.settings.registry_table,

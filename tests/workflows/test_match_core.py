@@ -58,25 +58,72 @@ def test_duplicate_within_window_is_suppressed(harness: MatchHarness) -> None:
     assert item["expiresAt"]["N"] == str(1_700_000_000 + 300)
 
 
-def test_suppressed_duplicate_ends_within_three_transitions_of_dedupe(
-    harness: MatchHarness,
-) -> None:
-    # given a notified first sighting
-    h = sns_only(harness)
-    h.enrol("people/lin.png", "Lin", "people_lin.png")
-    h.run([sighting("front-door", "people_lin.png")])
-    # when a duplicate runs
-    second = h.run([sighting("front-door", "people_lin.png", arrival=1_700_000_010.0)])
-    # then at most 3 states are entered from the Dedupe state on
+def _face_branch_states(h: MatchHarness, execution_arn: str) -> list[str]:
+    """The states entered inside the HandleFaces Map (one record, one face), in order."""
     entered = [
         e["stateEnteredEventDetails"]["name"]
-        for e in h.history(second["executionArn"])
+        for e in h.history(execution_arn)
         if e["type"].endswith("StateEntered")
     ]
-    after_dedupe = entered[entered.index("Dedupe") :]
-    assert after_dedupe[:3] == ["Dedupe", "BuildWriteSuppressedAudit", "WriteSuppressedAudit"]
-    face_states = {"Dedupe", "BuildWriteSuppressedAudit", "WriteSuppressedAudit"}
-    assert [s for s in after_dedupe if s not in face_states][:1] in ([], ["AnyMalformed"])
+    start = entered.index("HandleFaces") + 1
+    return entered[start : entered.index("AnyMalformed", start)]
+
+
+def test_suppressed_duplicate_ends_its_face_branch_in_three_transitions(
+    harness: MatchHarness,
+) -> None:
+    # given a person enrolled as the indexing workflow does it, and a notified first sighting
+    h = sns_only(harness)
+    h.enrol("people/lin.png", "Lin", "people_lin.png")
+    first = h.run([sighting("front-door", "people_lin.png")])
+    # when a duplicate runs
+    second = h.run([sighting("front-door", "people_lin.png", arrival=1_700_000_010.0)])
+    # then its face branch enters exactly the lookup, the dedupe and the audit write
+    assert second["status"] == "SUCCEEDED", h.explain(second)
+    suppressed = _face_branch_states(h, second["executionArn"])
+    assert suppressed == ["LookupPerson", "Dedupe", "WriteSuppressedAudit"]
+    # and the first sighting took the same fast path to its notification
+    notified = _face_branch_states(h, first["executionArn"])
+    assert notified[:3] == ["LookupPerson", "Dedupe", "AdoptPerson"]
+    assert "LookupPhoto" not in notified and "ReadPhotoTags" not in notified
+    assert notified[-1] == "WriteAudit"
+
+
+def test_legacy_registry_item_without_person_name_reads_the_tags(harness: MatchHarness) -> None:
+    # given a photo indexed before names were stored (face item with ObjectKey only)
+    h = sns_only(harness)
+    h.enrol("people/lin.png", "Lin-Manuel Miranda", "people_lin.png", stored_name=False)
+    # when the camera sees him, twice
+    first = h.run([sighting("front-door", "people_lin.png")])
+    second = h.run([sighting("front-door", "people_lin.png", arrival=1_700_000_010.0)])
+    # then the name comes from the key tag, the second sighting is suppressed, both via tags
+    assert first["status"] == second["status"] == "SUCCEEDED", h.explain(second)
+    [message] = h.sns_messages()
+    assert message.startswith("Lin-Manuel Miranda was seen")
+    outcomes = sorted(a["outcome"] for a in h.audit_objects().values())
+    assert outcomes == ["notified", "suppressed"]
+    branch = _face_branch_states(h, second["executionArn"])
+    assert branch[:3] == ["LookupPerson", "LookupPhoto", "HasPhotoKey"]
+    assert "ReadPhotoTags" in branch and branch[-2:] == ["Dedupe", "WriteSuppressedAudit"]
+
+
+def test_stored_name_and_legacy_tags_share_one_dedupe_key(harness: MatchHarness) -> None:
+    # given two photos of Lin: one indexed with his stored name, one legacy (tags only)
+    h = sns_only(harness)
+    h.enrol("people/lin-1.png", "Lin-Manuel Miranda", "people_lin-1.png")
+    h.enrol("people/lin-2.png", "Lin-Manuel Miranda", "people_lin-2.png", stored_name=False)
+    # when one batch matches each photo
+    result = h.run(
+        [
+            sighting("front-door", "people_lin-1.png", arrival=1_700_000_000.1),
+            sighting("front-door", "people_lin-2.png", arrival=1_700_000_000.6),
+        ]
+    )
+    # then one notification: both paths give the same person#<name>#<camera> key
+    assert result["status"] == "SUCCEEDED", h.explain(result)
+    assert len(h.sns_messages()) == 1
+    [item] = h.dedupe_items()
+    assert item["pk"]["S"] == "person#Lin-Manuel Miranda#front-door"
 
 
 def test_sighting_after_the_window_notifies_again(harness: MatchHarness) -> None:
@@ -141,9 +188,9 @@ def test_concurrent_executions_notify_exactly_once(harness: MatchHarness) -> Non
 
 
 def test_deleted_photo_falls_back_to_external_image_id(harness: MatchHarness) -> None:
-    # given the registry maps the face to a photo that was deleted since
+    # given a legacy registry item (no stored name) mapping the face to a deleted photo
     h = sns_only(harness)
-    h.enrol("people/gone.png", "Gone Person", "people_gone.png", upload=False)
+    h.enrol("people/gone.png", "Gone Person", "people_gone.png", upload=False, stored_name=False)
     # when the face is seen
     result = h.run([sighting("front-door", "people_gone.png")])
     # then the alert still goes out, named after the ExternalImageId
@@ -152,6 +199,21 @@ def test_deleted_photo_falls_back_to_external_image_id(harness: MatchHarness) ->
     assert message.startswith("people_gone.png was seen on camera front-door")
     [audit] = h.audit_objects().values()
     assert audit["person"]["Source"] == "external-image-id"
+
+
+def test_stored_name_needs_no_photo(harness: MatchHarness) -> None:
+    # given a face item with the name stored at indexing, whose photo is gone since (its
+    # Object Deleted event not handled yet)
+    h = sns_only(harness)
+    h.enrol("people/gone.png", "Gone Person", "people_gone.png", upload=False)
+    # when the face is seen
+    result = h.run([sighting("front-door", "people_gone.png")])
+    # then the stored name is used, and the audit says where it came from
+    assert result["status"] == "SUCCEEDED", h.explain(result)
+    [message] = h.sns_messages()
+    assert message.startswith("Gone Person was seen on camera front-door")
+    [audit] = h.audit_objects().values()
+    assert audit["person"]["Source"] == "object-key-tag"
 
 
 def test_photo_without_key_tag_uses_its_name_tag(harness: MatchHarness) -> None:

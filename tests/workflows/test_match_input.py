@@ -99,7 +99,8 @@ def test_unknown_face_is_ignored_by_default(harness: MatchHarness) -> None:
     assert result["status"] == "SUCCEEDED", h.explain(result)
     assert h.sns_messages() == []
     assert h.audit_objects() == {}
-    assert json.loads(result["output"])["Records"][0]["Faces"] == [{"Outcome": "no-match"}]
+    # (faces without matches are not even iterated: no state transition)
+    assert json.loads(result["output"])["Records"][0] == {"Status": "handled", "Faces": []}
 
 
 def test_unknown_face_alerts_once_per_camera(harness: MatchHarness) -> None:
