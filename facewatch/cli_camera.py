@@ -2,8 +2,10 @@
 
 Against AWS, `--stack current|NAME` reads the collection, data stream, audit bucket and
 region from `pulumi stack output --json` (facewatch.cli_common; explicit flags still win),
-or pass them as flags; in the local mode, pass the local endpoint with --endpoint-url
-(Rekognition, Kinesis, S3 and STS are all served there).
+or pass them as flags. Against the local mode (`--endpoint-url`, or a running `facewatch
+local up` when no resource flag is given: the precedence of `resolve_target`), the names,
+endpoint and the local mode's dummy credentials come from `resolve_target`; Rekognition,
+Kinesis, S3 and STS are all served there.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -21,7 +24,15 @@ from facewatch.agent.search import raise_for_aws_error
 from facewatch.agent.sinks import check_stream
 from facewatch.agent.snapshots import check_bucket
 from facewatch.agent.status import StatusReporter
-from facewatch.cli_common import CliError, StackOpt, Target, stack_outputs, target_from_outputs
+from facewatch.cli_common import (
+    CliError,
+    RootOpt,
+    StackOpt,
+    Target,
+    resolve_target,
+    stack_outputs,
+    target_from_outputs,
+)
 from workflows.records import edge_stream_arn
 
 camera_app = typer.Typer(
@@ -48,16 +59,20 @@ class SnapshotChoice(StrEnum):
     none = "none"
 
 
+SERVICES = ("rekognition", "kinesis", "s3", "sts")
+
+
 def _clients(region: str | None, endpoint_url: str | None) -> dict[str, Any]:
+    if endpoint_url:
+        # The local endpoint: its dummy credentials, so no AWS profile is asked for.
+        local = Target(origin="local", region=region or "us-east-1", endpoint_url=endpoint_url)
+        return {name: local.client(name) for name in SERVICES}
     import boto3
 
     session = boto3.session.Session(region_name=region)
     if session.region_name is None:
         raise AgentError("no AWS region configured", "pass --region or set AWS_REGION")
-    return {
-        name: session.client(name, endpoint_url=endpoint_url)
-        for name in ("rekognition", "kinesis", "s3", "sts")
-    }
+    return {name: session.client(name, endpoint_url=endpoint_url) for name in SERVICES}
 
 
 def _names(
@@ -68,12 +83,21 @@ def _names(
     snapshot_bucket: str | None,
     region: str | None,
     endpoint_url: str | None,
+    root: Path | None = None,
 ) -> Target:
-    """The names to use: the stack's outputs (when --stack is given) under the explicit flags."""
-    target = Target()
-    if stack:
-        outputs = stack_outputs(stack, flags="--collection, --stream and --region")
-        target = target_from_outputs(outputs, "stack")
+    """The names to use: the stack's outputs (when --stack is given) or the local mode's
+    (--endpoint-url, or one running while no resource flag is given), under the flags."""
+    if not stack:
+        return resolve_target(
+            endpoint_url=endpoint_url,
+            region=region,
+            root=root,
+            collection_id=collection,
+            data_stream=stream,
+            audit_bucket=snapshot_bucket,
+        )
+    outputs = stack_outputs(stack, flags="--collection, --stream and --region")
+    target = target_from_outputs(outputs, "stack")
     explicit = {
         "collection_id": collection,
         "data_stream": stream,
@@ -136,8 +160,10 @@ def run_command(
     threshold: Annotated[float, typer.Option(help="FaceMatchThreshold (0-100).")] = 80.0,
     region: Annotated[str | None, typer.Option(help="AWS region (default: profile's).")] = None,
     endpoint_url: Annotated[
-        str | None, typer.Option(help="Local mode endpoint, e.g. http://localhost:5000.")
+        str | None,
+        typer.Option(help="Local mode endpoint (default: the running `facewatch local up`)."),
     ] = None,
+    root: RootOpt = None,
     max_seconds: Annotated[
         float | None, typer.Option(help="Stop after this many seconds of video.")
     ] = None,
@@ -163,6 +189,7 @@ def run_command(
             snapshot_bucket=snapshot_bucket,
             region=region,
             endpoint_url=endpoint_url,
+            root=root,
         )
         collection = _required(names.collection_id, "face collection", "--collection")
         stream = _required(names.data_stream, "Kinesis data stream", "--stream")

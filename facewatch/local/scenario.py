@@ -16,6 +16,20 @@ from .notifications import Alert, AuditWatcher
 from .server import LocalMode, processor_name
 
 STATUS_TAG = "facewatch-status"
+# What `export_audit` copies out of the audit bucket (moto keeps it in memory only).
+EXPORTED_PREFIXES = ("audit/", "snapshots/")
+
+
+class ScenarioError(RuntimeError):
+    """A step that did not reach its outcome, with what to do about it (`fix`)."""
+
+    def __init__(self, message: str, fix: str) -> None:
+        super().__init__(message)
+        self.fix = fix
+
+
+class StepTimeout(ScenarioError, TimeoutError):
+    """A step still waiting for its outcome when its time ran out."""
 
 
 def photo_key(name: str, photo: Path) -> str:
@@ -42,7 +56,10 @@ def enrol(local: LocalMode, photo: Path, name: str, timeout: float = 60.0) -> tu
         if status:
             return key, status
         time.sleep(0.2)
-    raise TimeoutError(f"no indexing outcome for {key} after {timeout:.0f}s")
+    raise StepTimeout(
+        f"no indexing outcome for {key} after {timeout:.0f}s",
+        "see the indexing execution with `facewatch executions list --workflow indexing`",
+    )
 
 
 def remove(local: LocalMode, key: str, timeout: float = 60.0) -> None:
@@ -57,7 +74,10 @@ def remove(local: LocalMode, key: str, timeout: float = 60.0) -> None:
         if not item:
             return
         time.sleep(0.2)
-    raise TimeoutError(f"{key} still registered {timeout:.0f}s after its deletion")
+    raise StepTimeout(
+        f"{key} still registered {timeout:.0f}s after its deletion",
+        "see the indexing execution with `facewatch executions list --workflow indexing`",
+    )
 
 
 def stream_camera(
@@ -98,7 +118,10 @@ def stream_camera(
     drain()
     description = rekognition.describe_stream_processor(Name=name)
     if description["Status"] == "FAILED":
-        raise RuntimeError(f"camera {camera} failed: {description.get('StatusMessage')}")
+        raise ScenarioError(
+            f"camera {camera} failed: {description.get('StatusMessage')}",
+            "check the camera's video source (a readable file, webcam or stream URL)",
+        )
     return alerts
 
 
@@ -113,15 +136,39 @@ def executions_by_status(local: LocalMode, workflow: str) -> dict[str, int]:
 
 
 def export_audit(local: LocalMode, folder: Path) -> int:
-    """Copy the audit bucket's audit records to `folder` (moto keeps them in memory)."""
-    s3 = local.client("s3")
-    count = 0
+    """Copy the audit bucket's audit records and snapshots to `folder` (same keys below it:
+    `folder/audit/...`, `folder/snapshots/...`); moto keeps them in memory only, so they
+    would be gone when the local mode stops. Returns the number of audit records."""
+    return export_bucket(local.client("s3"), local.resources.audit_bucket, folder)["audit/"]
+
+
+def export_bucket(
+    s3: Any, bucket: str, folder: Path, prefixes: tuple[str, ...] = EXPORTED_PREFIXES
+) -> dict[str, int]:
+    """Copy the objects under each prefix to `folder/<key>`; returns the count per prefix."""
+    counts = dict.fromkeys(prefixes, 0)
     paginator = s3.get_paginator("list_objects_v2")
-    for page in paginator.paginate(Bucket=local.resources.audit_bucket, Prefix="audit/"):
-        for obj in page.get("Contents", []):
-            target = folder / obj["Key"]
-            target.parent.mkdir(parents=True, exist_ok=True)
-            body: Any = s3.get_object(Bucket=local.resources.audit_bucket, Key=obj["Key"])["Body"]
-            target.write_bytes(body.read())
-            count += 1
-    return count
+    for prefix in prefixes:
+        for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
+            for obj in page.get("Contents", []):
+                _download(s3, bucket, obj["Key"], folder)
+                counts[prefix] += 1
+    return counts
+
+
+def save_snapshot(s3: Any, snapshot: str | None, folder: Path) -> Path | None:
+    """Copy an alert's snapshot (`s3://bucket/key`) to `folder/<key>`; its local path."""
+    if not snapshot or not snapshot.startswith("s3://"):
+        return None
+    bucket, _, key = snapshot.removeprefix("s3://").partition("/")
+    return _download(s3, bucket, key, folder) if key else None
+
+
+def _download(s3: Any, bucket: str, key: str, folder: Path) -> Path:
+    target = folder / key
+    if ".." in Path(key).parts:  # keys come from the bucket: never write outside `folder`
+        raise ValueError(f"refusing to export {key!r} outside {folder}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    body: Any = s3.get_object(Bucket=bucket, Key=key)["Body"]
+    target.write_bytes(body.read())
+    return target

@@ -1,0 +1,177 @@
+"""`executions show` and `executions list`: what the console shows, printed.
+
+A tiny match-shaped state machine runs in moto (which executes JSONPath definitions): a
+Pass state that resolves the person, then an aws-sdk S3 task that fails on a missing
+bucket, failing the execution. The audit record the match workflow would
+write for the execution is put in the audit bucket, where `executions list` reads the
+person, camera and outcome.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+from typer.testing import CliRunner
+
+from facewatch.cli import app
+
+REGION = "us-east-1"
+AUDIT = "facewatch-audit"
+DEFINITION = {
+    "StartAt": "ResolveName",
+    "States": {
+        "ResolveName": {
+            "Type": "Pass",
+            "Result": {"Name": "Ada Lovelace"},
+            "ResultPath": "$.person",
+            "Next": "ReadPhoto",
+        },
+        "ReadPhoto": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::aws-sdk:s3:getObject",
+            "Parameters": {"Bucket": "no-such-bucket-for-facewatch", "Key": "ada.jpg"},
+            "ResultPath": "$.photo",
+            "End": True,
+        },
+    },
+}
+
+
+def run_execution(sfn: Any, machine: str, name: str, record: dict[str, Any]) -> dict[str, Any]:
+    arn = sfn.start_execution(stateMachineArn=machine, name=name, input=json.dumps(record))[
+        "executionArn"
+    ]
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        described = sfn.describe_execution(executionArn=arn)
+        if described["status"] != "RUNNING":
+            return dict(described)
+        time.sleep(0.1)
+    raise AssertionError(f"{name} still running")
+
+
+@pytest.fixture(scope="module")
+def executed() -> Any:
+    """One failed execution and its audit record, in moto."""
+    env = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in env.items():
+            patch.setenv(key, value)
+        with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+            iam = boto3.client("iam", region_name=REGION)
+            role = iam.create_role(
+                RoleName="match", AssumeRolePolicyDocument=json.dumps({"Statement": []})
+            )["Role"]["Arn"]
+            sfn = boto3.client("stepfunctions", region_name=REGION)
+            machine = sfn.create_state_machine(
+                name="facewatch-match", definition=json.dumps(DEFINITION), roleArn=role
+            )["stateMachineArn"]
+            s3 = boto3.client("s3", region_name=REGION)
+            s3.create_bucket(Bucket=AUDIT)
+            record = {"camera": "stage", "similarity": 97.5}
+            execution = run_execution(sfn, machine, "exec-ada-1", record)
+            audit = {
+                "outcome": "notified",
+                "person": {"Name": "Ada Lovelace"},
+                "camera": "stage",
+                "similarity": 97.5,
+            }
+            s3.put_object(
+                Bucket=AUDIT,
+                Key=f"audit/{execution['startDate']:%Y/%m/%d}/exec-ada-1/record.json",
+                Body=json.dumps(audit).encode(),
+            )
+            yield machine, execution
+
+
+def invoke(*args: str) -> Any:
+    return CliRunner().invoke(app, list(args), env={"COLUMNS": "250"})
+
+
+def rows_of(output: str, state: str) -> list[str]:
+    return [line for line in output.splitlines() if line.startswith(f"│ {state} ")]
+
+
+def show(executed: Any) -> str:
+    machine, _ = executed
+    result = invoke(
+        *["executions", "show", "exec-ada-1", "--state-machine", machine, "--region", REGION]
+    )
+    assert result.exit_code == 0, result.output
+    return str(result.output)
+
+
+def test_the_execution_failed(executed: Any) -> None:
+    # then: the fixture's execution really failed (what the next tests print)
+    _, execution = executed
+    assert execution["status"] == "FAILED"
+
+
+def test_show_prints_each_states_input_and_output(executed: Any) -> None:
+    # when
+    output = show(executed)
+    # then: the Pass state's input (the record) and output (with the person)
+    resolve = rows_of(output, "ResolveName")
+    inputs = [r for r in resolve if " input " in r]
+    outputs = [r for r in resolve if " output " in r]
+    assert inputs and '"camera": "stage"' in inputs[0]
+    assert outputs and '"person": {"Name": "Ada Lovelace"}' in outputs[0]
+    # and the Task state's input
+    assert any(" input " in r and "Ada Lovelace" in r for r in rows_of(output, "ReadPhoto"))
+
+
+def test_show_prints_the_error_of_the_failed_state(executed: Any) -> None:
+    # when
+    output = show(executed)
+    # then: the failing task's row carries the S3 error
+    errors = [r for r in rows_of(output, "ReadPhoto") if " error " in r]
+    assert errors, output
+    assert "TaskFailed" in errors[0]
+    # moto spells it s3.NoSuchBucketException, AWS S3.NoSuchBucketException
+    assert "NoSuchBucket" in errors[0] and "bucket does not exist" in errors[0]
+
+
+def test_show_prints_the_status_of_the_execution(executed: Any) -> None:
+    # when
+    output = show(executed)
+    # then
+    assert output.splitlines()[0].startswith("exec-ada-1  FAILED  started ")
+
+
+def test_list_prints_status_person_camera_and_outcome(executed: Any) -> None:
+    # given
+    machine, _ = executed
+    # when
+    result = invoke(
+        *["executions", "list", "--state-machine", machine, "--audit-bucket", AUDIT],
+        *["--region", REGION],
+    )
+    # then
+    assert result.exit_code == 0, result.output
+    (row,) = [line for line in result.output.splitlines() if "exec-ada-1" in line]
+    cells = [cell.strip() for cell in row.strip("│ ").split("│")]
+    assert cells[1:6] == ["FAILED", "Ada Lovelace", "stage", "notified", "exec-ada-1"]
+
+
+def test_show_of_an_unknown_execution_is_one_line_with_the_fix(executed: Any) -> None:
+    # given
+    machine, _ = executed
+    # when
+    result = invoke("executions", "show", "nope", "--state-machine", machine, "--region", REGION)
+    # then
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        "error: no execution 'nope' (fix: see `facewatch executions list`)"
+    )
+
+
+@pytest.fixture(autouse=True)
+def _no_local_mode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The names are passed as flags; make sure no running local mode could be picked up.
+    monkeypatch.setenv("FACEWATCH_HOME", str(tmp_path / ".facewatch"))
