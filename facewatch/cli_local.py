@@ -13,7 +13,14 @@ from typing import Annotated
 import typer
 
 from facewatch.cli_common import CliError, RootOpt, cli_errors, console, running_local
-from facewatch.local.state import clear_state, default_root, pid_alive, read_state
+from facewatch.local.state import (
+    UnverifiableProcess,
+    clear_state,
+    default_root,
+    is_local_server,
+    pid_alive,
+    read_state,
+)
 
 local_app = typer.Typer(
     name="local",
@@ -35,6 +42,37 @@ def _tail(path: Path, lines: int = 3) -> str:
         return "no log"
 
 
+def _cameras(camera: list[str] | None, config: Path | None, webhook_url: str | None) -> list[str]:
+    """NAME=SOURCE items for the server; validates the stack file first (clear error here,
+    not in the background process's log)."""
+    from facewatch.local.stack_config import (
+        StackConfigError,
+        check_local_webhook_url,
+        load_stack_file,
+    )
+
+    try:
+        if webhook_url:
+            check_local_webhook_url(webhook_url)
+        stack = load_stack_file(config) if config is not None else None
+    except StackConfigError as error:
+        raise CliError(
+            str(error), "fix the file (or the option) and run `local up` again"
+        ) from error
+    given = list(camera or [])
+    for item in given:
+        name, _, source = item.partition("=")
+        if not name or not source:
+            raise CliError(f"--camera {item!r} is not NAME=SOURCE", "e.g. --camera door=0")
+    if stack is None:
+        return given or ([f"stage={SAMPLE_CLIP}"] if SAMPLE_CLIP.is_file() else [])
+    named = {item.partition("=")[0] for item in given}
+    for cam in stack.cameras:
+        if cam.source is None and cam.name not in named and SAMPLE_CLIP.is_file():
+            given.append(f"{cam.name}={SAMPLE_CLIP}")
+    return given
+
+
 @local_app.command("up")
 @cli_errors
 def up(
@@ -48,7 +86,26 @@ def up(
             "repeatable. Default: stage=<bundled sample clip>.",
         ),
     ] = None,
-    dedupe_window: Annotated[int, typer.Option(min=1, help="Dedupe window in seconds.")] = 300,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            help="A stack file (e.g. Pulumi.dev.yaml): threshold, dedupe window, unknown-face "
+            "alerts, channels and cameras are read from it and validated as `pulumi up` does "
+            "(tokens are encrypted there: placeholders locally). A stack camera without a "
+            "source plays the sample clip unless --camera names one. Default: no file, the "
+            "local example (every channel, placeholder addresses).",
+        ),
+    ] = None,
+    webhook_url: Annotated[
+        str | None,
+        typer.Option(
+            help="Webhook URL to use instead of the configured one (enables the webhook "
+            "channel); http://127.0.0.1:PORT/... is accepted locally.",
+        ),
+    ] = None,
+    dedupe_window: Annotated[
+        int, typer.Option(min=1, help="Dedupe window in seconds (without --config).")
+    ] = 300,
     http_passthrough: Annotated[
         bool,
         typer.Option(help="Send Slack/WhatsApp/webhook requests for real instead of capturing."),
@@ -59,14 +116,10 @@ def up(
     """Start the local endpoint in the background (state in .facewatch/)."""
     root = root or default_root()
     state = running_local(root)
-    if state:
+    if state and is_local_server(state["pid"]):
         console().print(f"already running at {state['endpointUrl']} (pid {state['pid']})")
         return
-    cameras = camera or ([f"stage={SAMPLE_CLIP}"] if SAMPLE_CLIP.is_file() else [])
-    for item in cameras:
-        name, _, source = item.partition("=")
-        if not name or not source:
-            raise CliError(f"--camera {item!r} is not NAME=SOURCE", "e.g. --camera door=0")
+    cameras = _cameras(camera, config, webhook_url)
     root.mkdir(parents=True, exist_ok=True)
     clear_state(root)
     log_file = root / "server.log"
@@ -81,6 +134,10 @@ def up(
         "--dedupe-window",
         str(dedupe_window),
     ]
+    if config is not None:
+        command += ["--config", str(config.resolve())]
+    if webhook_url:
+        command += ["--webhook-url", webhook_url]
     for item in cameras:
         command += ["--camera", item]
     if http_passthrough:
@@ -133,6 +190,19 @@ def down(
         console().print("the local mode is not running")
         return
     pid = state["pid"]
+    try:
+        ours = is_local_server(pid)
+    except UnverifiableProcess as error:
+        raise CliError(
+            str(error), f"stop it yourself if it is, then delete {root / 'local.json'}"
+        ) from error
+    if not ours:
+        clear_state(root)
+        raise CliError(
+            f"process {pid} recorded in {root / 'local.json'} is not the facewatch local "
+            "server (its pid was reused after a crash): not stopping it",
+            "the stale record was removed; `facewatch local up` starts a new local mode",
+        )
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
     with console().status("stopping ..."):

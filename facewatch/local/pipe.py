@@ -12,96 +12,52 @@ Like Pipes, filtering sees `data` decoded as JSON when it is JSON (the record ke
 base64 `data` in the batch); a record whose data is not JSON never matches a pattern that
 looks inside `data` (Pipes drop it: "Plain string" data with a JSON `data` pattern, see
 https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-event-filtering.html).
-Batch size comes from `workflows.pipe_settings`, as the stack's Pipe does.
+Batching, retries and the dead-letter queue follow `workflows.pipe_settings`, the values the
+stack's Pipe is deployed with: records are buffered per shard until `BATCH_SIZE` are kept or
+`BATCHING_WINDOW_SECONDS` passed since the first one; StartExecution is retried (tenacity)
+`MAXIMUM_RETRY_ATTEMPTS` times after the first failure; a batch still failing, and any record
+older than `MAXIMUM_RECORD_AGE_SECONDS`, goes to the DLQ with its shard id and sequence
+numbers in `KinesisBatchInfo`, as Pipes' DLQ message carries them (the local message also
+holds the records themselves, since moto's stream is lost on `down`).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import contextlib
 import json
 import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from workflows import pipe_settings
 
-from .event_pattern import load_pattern, matches
+from .delivery import DEFAULT_WAIT, DeadLetters, with_retries
+from .pipe_records import (
+    dead_letter_message,
+    filter_view,
+    keep,
+    patterns_from_filter_criteria,
+    pipe_record,
+)
+
+__all__ = [
+    "KinesisPipe",
+    "PipeStats",
+    "dead_letter_message",
+    "filter_view",
+    "keep",
+    "patterns_from_filter_criteria",
+    "pipe_record",
+]
 
 log = logging.getLogger("facewatch.local.pipe")
 
 DEFAULT_BATCH_SIZE = pipe_settings.BATCH_SIZE
-
-
-def pipe_record(
-    record: Mapping[str, Any],
-    *,
-    shard_id: str,
-    stream_arn: str,
-    region: str,
-    role_arn: str,
-) -> dict[str, Any]:
-    """One GetRecords record as EventBridge Pipes hands it to its target."""
-    data = record["Data"]
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    arrival = record["ApproximateArrivalTimestamp"]
-    epoch = arrival.timestamp() if hasattr(arrival, "timestamp") else float(arrival)
-    sequence = record["SequenceNumber"]
-    return {
-        "eventSource": "aws:kinesis",
-        "eventVersion": "1.0",
-        "eventID": f"{shard_id}:{sequence}",
-        "eventName": "aws:kinesis:record",
-        "invokeIdentityArn": role_arn,
-        "awsRegion": region,
-        "eventSourceARN": stream_arn,
-        "kinesisSchemaVersion": "1.0",
-        "partitionKey": record["PartitionKey"],
-        "sequenceNumber": sequence,
-        "data": base64.b64encode(data).decode("ascii"),
-        "approximateArrivalTimestamp": float(epoch),
-    }
-
-
-def _json_data(record: Mapping[str, Any]) -> tuple[bool, Any]:
-    """Whether `data` is base64 JSON, and its decoded value when it is."""
-    with contextlib.suppress(binascii.Error, ValueError, UnicodeDecodeError, TypeError):
-        return True, json.loads(base64.b64decode(record.get("data"), validate=True))
-    return False, record.get("data")
-
-
-def filter_view(record: Mapping[str, Any]) -> dict[str, Any]:
-    """The record as the filter sees it: `data` decoded when it holds JSON."""
-    # Not base64 JSON: `data` stays a string, and `keep` lets no `data` pattern match it.
-    return {**record, "data": _json_data(record)[1]}
-
-
-def keep(record: Mapping[str, Any], patterns: Sequence[Mapping[str, Any]]) -> bool:
-    """Pipes' rule: no filter keeps everything, else any one pattern must match; a pattern
-    on `data` never matches a record whose data is not JSON (Pipes drop such a record)."""
-    if not patterns:
-        return True
-    is_json, data = _json_data(record)
-    view = {**record, "data": data}
-    return any(matches(pattern, view) for pattern in patterns if is_json or "data" not in pattern)
-
-
-def batches(records: Sequence[dict[str, Any]], size: int) -> Iterable[list[dict[str, Any]]]:
-    for start in range(0, len(records), size):
-        yield list(records[start : start + size])
-
-
-def patterns_from_filter_criteria(criteria: Mapping[str, Any] | None) -> list[dict[str, Any]]:
-    """`{"Filters": [{"Pattern": "<json>"}]}` (the Pipe's FilterCriteria) to parsed patterns."""
-    if not criteria:
-        return []
-    return [dict(load_pattern(item["Pattern"])) for item in criteria.get("Filters", [])]
+RETRIES_EXHAUSTED = "RetryAttemptsExhausted"
+RECORD_TOO_OLD = "RecordAgeExceeded"
 
 
 @dataclass
@@ -110,13 +66,24 @@ class PipeStats:
     records_kept: int = 0
     batches_started: int = 0
     start_failures: int = 0
+    records_dead_lettered: int = 0
     millis_behind_latest: int = 0
     last_arrival_lag: float = 0.0
     executions: list[str] = field(default_factory=list)
 
 
+@dataclass
+class _Buffer:
+    records: list[dict[str, Any]] = field(default_factory=list)
+    since: float = 0.0  # clock time the oldest buffered record was read
+
+
 class KinesisPipe:
-    """Polls every shard of the stream and starts one execution per batch."""
+    """Polls every shard of the stream and starts one execution per batch.
+
+    `clock` (epoch seconds) and `retry_wait`/`retry_sleep` (tenacity) are injectable so
+    tests drive the batching window, record age and retries without sleeping.
+    """
 
     def __init__(
         self,
@@ -129,8 +96,15 @@ class KinesisPipe:
         role_arn: str,
         patterns: Sequence[Mapping[str, Any]] = (),
         batch_size: int = DEFAULT_BATCH_SIZE,
+        batching_window: float = pipe_settings.BATCHING_WINDOW_SECONDS,
+        maximum_retry_attempts: int = pipe_settings.MAXIMUM_RETRY_ATTEMPTS,
+        maximum_record_age: float = pipe_settings.MAXIMUM_RECORD_AGE_SECONDS,
+        dead_letters: DeadLetters | None = None,
         poll_interval: float = 0.2,
         on_batch: Callable[[list[dict[str, Any]], str], None] | None = None,
+        clock: Callable[[], float] = time.time,
+        retry_wait: Any = DEFAULT_WAIT,
+        retry_sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.kinesis = kinesis
         self.sfn = stepfunctions
@@ -140,15 +114,27 @@ class KinesisPipe:
         self.role_arn = role_arn
         self.patterns = list(patterns)
         self.batch_size = batch_size
+        self.batching_window = batching_window
+        self.maximum_retry_attempts = maximum_retry_attempts
+        self.maximum_record_age = maximum_record_age
+        self.dead_letters = dead_letters or DeadLetters()
         self.poll_interval = poll_interval
         self.on_batch = on_batch
+        self.clock = clock
+        self.retry_wait = retry_wait
+        self.retry_sleep = retry_sleep
         self.stats = PipeStats()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._iterators: dict[str, str] = {}
+        self._buffers: dict[str, _Buffer] = {}
+        self._lock = threading.Lock()
+        self._in_flight = 0
         self._stream_arn = ""
 
-    def start(self) -> None:
+    def start(self, *, background: bool = True) -> None:
+        """Open a TRIM_HORIZON iterator per shard; with `background`, poll on a thread
+        (without it, the caller drives `read_once`/`flush`/`poll_once`)."""
         description = self.kinesis.describe_stream(StreamName=self.stream_name)
         stream = description["StreamDescription"]
         self._stream_arn = stream["StreamARN"]
@@ -160,18 +146,30 @@ class KinesisPipe:
                 ShardId=shard["ShardId"],
                 ShardIteratorType="TRIM_HORIZON",
             )["ShardIterator"]
+            self._buffers[shard["ShardId"]] = _Buffer()
+        if not background:
+            return
         self._thread = threading.Thread(target=self._loop, name="facewatch-pipe", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
+        """Stop polling, then deliver what is buffered (nothing read is left behind)."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
+        self.flush(force=True)
+
+    @property
+    def pending(self) -> int:
+        """Records read and kept but not yet handed to the workflow: buffered, or in a batch
+        being delivered (so `wait_idle` never sees a gap between the two)."""
+        return self._in_flight + sum(len(buffer.records) for buffer in self._buffers.values())
 
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
-                got = self.poll_once()
+                got = self.read_once()
+                self.flush()
             except Exception:
                 log.exception("event=pipe.poll_failed stream=%s", self.stream_name)
                 got = 0
@@ -179,7 +177,15 @@ class KinesisPipe:
                 self._stop.wait(self.poll_interval)
 
     def poll_once(self) -> int:
-        """Read each shard once; returns the number of records read."""
+        """Read each shard once and deliver everything kept at once (batches of
+        `batch_size`), without waiting for the window: for tests and scripts that drive the
+        pipe by hand. Returns the number of records read."""
+        total = self.read_once()
+        self.flush(force=True)
+        return total
+
+    def read_once(self) -> int:
+        """Read each shard once into its buffer; returns the number of records read."""
         total = 0
         for shard_id, iterator in list(self._iterators.items()):
             response = self.kinesis.get_records(ShardIterator=iterator, Limit=1000)
@@ -199,33 +205,84 @@ class KinesisPipe:
             self.stats.records_read += len(records)
             if records:
                 self.stats.last_arrival_lag = (
-                    time.time() - records[-1]["approximateArrivalTimestamp"]
+                    self.clock() - records[-1]["approximateArrivalTimestamp"]
                 )
             kept = [record for record in records if keep(record, self.patterns)]
             self.stats.records_kept += len(kept)
-            for batch in batches(kept, self.batch_size):
-                self._start(batch)
+            with self._lock:
+                buffer = self._buffers.setdefault(shard_id, _Buffer())
+                if kept and not buffer.records:
+                    buffer.since = self.clock()
+                buffer.records.extend(kept)
         return total
 
-    def _start(self, batch: list[dict[str, Any]]) -> None:
-        # Pipes retries a failing target; so does this adapter, then logs the whole
-        # batch (replayable) rather than dropping it silently.
-        payload = json.dumps(batch)
-        for attempt in range(5):
-            try:
-                response = self.sfn.start_execution(
+    def flush(self, *, force: bool = False) -> None:
+        """Deliver each shard's full batches, and the rest once the batching window has
+        passed since its oldest record was read (or now, with `force`)."""
+        with self._lock:
+            for shard_id, buffer in self._buffers.items():
+                while buffer.records:
+                    full = len(buffer.records) >= self.batch_size
+                    due = self.clock() - buffer.since >= self.batching_window
+                    if not (full or due or force):
+                        break
+                    batch = buffer.records[: self.batch_size]
+                    self._in_flight += len(batch)
+                    del buffer.records[: self.batch_size]
+                    try:
+                        self._deliver(shard_id, batch)
+                    finally:
+                        self._in_flight -= len(batch)
+
+    def _deliver(self, shard_id: str, batch: list[dict[str, Any]]) -> None:
+        oldest = self.clock() - self.maximum_record_age
+        fresh, stale = [], []
+        for record in batch:
+            (fresh if record["approximateArrivalTimestamp"] >= oldest else stale).append(record)
+        if stale:
+            self._dead_letter(shard_id, stale, RECORD_TOO_OLD, 0, None)
+        if not fresh:
+            return
+        payload = json.dumps(fresh)
+        try:
+            response = with_retries(
+                lambda: self.sfn.start_execution(
                     stateMachineArn=self.state_machine_arn,
                     name=str(uuid.uuid4()),  # moto needs a name; Pipes passes a UUID too
                     input=payload,
-                )
-            except Exception as exc:
-                log.warning("event=pipe.start_failed attempt=%d error=%s", attempt + 1, exc)
-                time.sleep(0.2 * 2**attempt)
-                continue
-            self.stats.batches_started += 1
-            self.stats.executions.append(response["executionArn"])
-            if self.on_batch is not None:
-                self.on_batch(batch, response["executionArn"])
+                ),
+                attempts=1 + self.maximum_retry_attempts,
+                wait=self.retry_wait,
+                sleep=self.retry_sleep,
+                what="pipe.start",
+            )
+        except Exception as error:
+            self.stats.start_failures += 1
+            self._dead_letter(
+                shard_id, fresh, RETRIES_EXHAUSTED, self.maximum_retry_attempts, repr(error)
+            )
             return
-        self.stats.start_failures += 1
-        log.error("event=pipe.batch_undelivered batch=%s", payload)
+        self.stats.batches_started += 1
+        self.stats.executions.append(response["executionArn"])
+        if self.on_batch is not None:
+            self.on_batch(fresh, response["executionArn"])
+
+    def _dead_letter(
+        self,
+        shard_id: str,
+        batch: list[dict[str, Any]],
+        condition: str,
+        attempts: int,
+        error: str | None,
+    ) -> None:
+        message = dead_letter_message(
+            batch,
+            shard_id=shard_id,
+            stream_arn=self._stream_arn,
+            condition=condition,
+            retry_attempts=attempts,
+            error=error,
+        )
+        log.error("event=pipe.dead_letter condition=%s records=%d", condition, len(batch))
+        self.dead_letters.send(message)
+        self.stats.records_dead_lettered += len(batch)

@@ -6,11 +6,14 @@ SNS topic, SES identity, EventBridge connections, the two state machines); its
 the stack builds its definitions from, so `workflows.match.build_match_definition`
 and `workflows.indexing.build_indexing_definition` produce the same ASL here as in
 `infra/`. Nothing in a definition is rewritten: the local mode only chooses names.
+
+The defaults below are the local mode's own example (every channel, placeholder addresses);
+`stack_config.resources_from_config` fills the same fields from a stack's configuration
+(`facewatch local up --config Pulumi.dev.yaml`), validated by `infra.config`.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,9 +42,17 @@ class LocalResources:
 
     region: str = DEFAULT_REGION
     prefix: str = "facewatch"
+    # The stack config model's defaults (infra/config.py).
+    face_match_threshold: float = 80.0
     dedupe_window_seconds: int = 300
     unknown_face_alerts: bool = False
+    collection: str = ""  # the collection id; "" = the prefix
     channels: tuple[str, ...] = ("email", "sns", "slack", "whatsapp", "webhook")
+    sender: str = "facewatch@example.com"
+    recipients: tuple[str, ...] = ("security@example.com",)
+    slack_channel: str = "#facewatch"
+    whatsapp_phone_number_id: str = "100000000000000"
+    whatsapp_recipient: str = "15550000000"
     webhook_url: str = DEFAULT_WEBHOOK_URL
     cameras: dict[str, str] = field(default_factory=dict)
     connection_arns: dict[str, str] = field(default_factory=dict)
@@ -96,7 +107,7 @@ class LocalResources:
 
     @property
     def collection_id(self) -> str:
-        return self.prefix
+        return self.collection or self.prefix
 
     @property
     def snapshot_function(self) -> str:
@@ -138,14 +149,6 @@ class LocalResources:
         # create_connection returned (recorded in `connection_arns`).
         return self.connection_arns[channel]
 
-    @property
-    def sender(self) -> str:
-        return "facewatch@example.com"
-
-    @property
-    def recipients(self) -> tuple[str, ...]:
-        return ("security@example.com",)
-
     def queue_url(self, endpoint_url: str, name: str) -> str:
         return f"{endpoint_url}/{LOCAL_ACCOUNT}/{name}"
 
@@ -154,13 +157,13 @@ class LocalResources:
         return Channels(
             email=EmailChannel(self.sender, self.recipients) if "email" in wanted else None,
             sns=SnsChannel(self.topic_arn) if "sns" in wanted else None,
-            slack=SlackChannel(self.connection_arn("slack"), channel="#facewatch")
+            slack=SlackChannel(self.connection_arn("slack"), channel=self.slack_channel)
             if "slack" in wanted
             else None,
             whatsapp=WhatsAppChannel(
                 self.connection_arn("whatsapp"),
-                phone_number_id="100000000000000",
-                recipient="15550000000",
+                phone_number_id=self.whatsapp_phone_number_id,
+                recipient=self.whatsapp_recipient,
             )
             if "whatsapp" in wanted
             else None,
@@ -212,113 +215,8 @@ class LocalResources:
             "notificationsQueueUrl": self.queue_url(endpoint_url, self.notifications_queue),
             "topicArn": self.topic_arn,
             "cameras": dict(self.cameras),
+            "faceMatchThreshold": self.face_match_threshold,
+            "dedupeWindowSeconds": self.dedupe_window_seconds,
+            "unknownFaceAlerts": self.unknown_face_alerts,
+            "channels": list(self.channels),
         }
-
-
-def create_resources(
-    resources: LocalResources, clients: dict[str, Any], endpoint_url: str
-) -> dict[str, Any]:
-    """Create every resource on the endpoint; returns the definitions it deployed.
-
-    `clients` maps service names (s3, dynamodb, kinesis, sqs, sns, ses, events, iam,
-    stepfunctions) to boto3 clients bound to the local endpoint.
-    """
-    s3, ddb = clients["s3"], clients["dynamodb"]
-    for bucket in (resources.faces_bucket, resources.audit_bucket):
-        kwargs: dict[str, Any] = {"Bucket": bucket}
-        if resources.region != "us-east-1":
-            kwargs["CreateBucketConfiguration"] = {"LocationConstraint": resources.region}
-        s3.create_bucket(**kwargs)
-    # As in the stack: the faces bucket sends its events to EventBridge (the local
-    # S3 adapter delivers them, see s3_events.py).
-    s3.put_bucket_notification_configuration(
-        Bucket=resources.faces_bucket,
-        NotificationConfiguration={"EventBridgeConfiguration": {}},
-    )
-    for table in (resources.registry_table, resources.dedupe_table):
-        ddb.create_table(
-            TableName=table,
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-    ddb.update_time_to_live(
-        TableName=resources.dedupe_table,
-        TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiresAt"},
-    )
-    clients["kinesis"].create_stream(StreamName=resources.data_stream, ShardCount=1)
-    sqs = clients["sqs"]
-    sqs.create_queue(QueueName=resources.dead_letter_queue)
-    queue_url = sqs.create_queue(QueueName=resources.notifications_queue)["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
-        "Attributes"
-    ]["QueueArn"]
-    topic_arn = clients["sns"].create_topic(Name=resources.topic_name)["TopicArn"]
-    clients["sns"].subscribe(
-        TopicArn=topic_arn,
-        Protocol="sqs",
-        Endpoint=queue_arn,
-        Attributes={"RawMessageDelivery": "true"},
-    )
-    clients["ses"].verify_email_identity(EmailAddress=resources.sender)
-    for channel in ("slack", "whatsapp", "webhook"):
-        if channel not in resources.channels:
-            continue
-        arn = clients["events"].create_connection(
-            Name=f"{resources.prefix}-{channel}",
-            AuthorizationType="API_KEY",
-            AuthParameters={
-                "ApiKeyAuthParameters": {
-                    "ApiKeyName": "Authorization",
-                    "ApiKeyValue": f"Bearer {PLACEHOLDER_SECRET}",
-                }
-            },
-        )["ConnectionArn"]
-        resources.connection_arns[channel] = arn
-    return deploy_state_machines(resources, clients, endpoint_url)
-
-
-def build_definitions(resources: LocalResources, endpoint_url: str) -> dict[str, dict[str, Any]]:
-    """The two definitions, from the builders in `workflows/` (imported here so the
-    rest of the local mode works while a builder is missing)."""
-    from workflows.indexing import build_indexing_definition
-    from workflows.match import build_match_definition
-
-    return {
-        resources.match_state_machine: build_match_definition(
-            resources.match_settings(endpoint_url)
-        ),
-        resources.indexing_state_machine: build_indexing_definition(
-            resources.indexing_settings(endpoint_url)
-        ),
-    }
-
-
-def deploy_state_machines(
-    resources: LocalResources, clients: dict[str, Any], endpoint_url: str
-) -> dict[str, Any]:
-    definitions = build_definitions(resources, endpoint_url)
-    iam = clients["iam"]
-    iam.create_role(
-        RoleName=resources.role_arn.rsplit("/", 1)[1],
-        AssumeRolePolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": "states.amazonaws.com"},
-                        "Action": "sts:AssumeRole",
-                    }
-                ],
-            }
-        ),
-    )
-    for name, definition in definitions.items():
-        clients["stepfunctions"].create_state_machine(
-            name=name,
-            definition=json.dumps(definition),
-            roleArn=resources.role_arn,
-            type="STANDARD",
-        )
-    return definitions

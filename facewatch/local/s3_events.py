@@ -15,6 +15,12 @@ https://docs.aws.amazon.com/AmazonS3/latest/userguide/ev-events.html
 Tagging events are not forwarded (the stack's rule only matches Object Created and
 Object Deleted) but are reported to `on_change`, which the local mode uses to keep its
 on-disk copy of the faces bucket (see `faces_store.py`).
+
+Delivery follows the stack's rule target: StartExecution is retried (tenacity), then the
+event goes to the DLQ as EventBridge sends it there (the event as the message body; the
+error, rule and target as message attributes). The stack retries 185 times over a day
+(`infra/triggers.py`); locally `RETRY_ATTEMPTS` bounds it, since a local endpoint that keeps
+refusing for that long is down, not busy.
 """
 
 from __future__ import annotations
@@ -30,7 +36,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from .delivery import DEFAULT_WAIT, DeadLetters, with_retries
+
 log = logging.getLogger("facewatch.local.s3_events")
+RETRY_ATTEMPTS = 8
 
 OBJECT_CREATED = "Object Created"
 OBJECT_DELETED = "Object Deleted"
@@ -102,6 +111,7 @@ def detail_type_for(event_name: str) -> str | None:
 class S3EventStats:
     forwarded: int = 0
     failures: int = 0
+    dead_lettered: int = 0
     executions: list[str] = field(default_factory=list)
 
 
@@ -117,6 +127,10 @@ class S3EventBridge:
         region: str,
         account: str,
         on_change: Callable[[str, str, str], None] | None = None,
+        dead_letters: DeadLetters | None = None,
+        retry_attempts: int = RETRY_ATTEMPTS,
+        retry_wait: Any = DEFAULT_WAIT,
+        retry_sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.sfn = stepfunctions
         self.state_machine_arn = state_machine_arn
@@ -124,6 +138,10 @@ class S3EventBridge:
         self.region = region
         self.account = account
         self.on_change = on_change
+        self.dead_letters = dead_letters or DeadLetters()
+        self.retry_attempts = retry_attempts
+        self.retry_wait = retry_wait
+        self.retry_sleep = retry_sleep
         self.stats = S3EventStats()
         self._queue: queue.Queue[tuple[str, dict[str, Any]] | None] = queue.Queue()
         self._thread: threading.Thread | None = None
@@ -204,20 +222,32 @@ class S3EventBridge:
                     self._idle.set()
 
     def _forward(self, event: dict[str, Any]) -> None:
-        for attempt in range(5):
-            try:
-                response = self.sfn.start_execution(
+        try:
+            response = with_retries(
+                lambda: self.sfn.start_execution(
                     stateMachineArn=self.state_machine_arn,
                     # EventBridge targets get a generated name; moto needs one passed.
                     name=event["id"],
                     input=json.dumps(event),
-                )
-            except Exception as exc:
-                log.warning("event=s3_events.start_failed attempt=%d error=%s", attempt + 1, exc)
-                time.sleep(0.2 * 2**attempt)
-                continue
-            self.stats.forwarded += 1
-            self.stats.executions.append(response["executionArn"])
+                ),
+                attempts=self.retry_attempts,
+                wait=self.retry_wait,
+                sleep=self.retry_sleep,
+                what="s3_events.start",
+            )
+        except Exception as error:
+            self.stats.failures += 1
+            log.error("event=s3_events.dead_letter id=%s error=%s", event["id"], error)
+            code = getattr(error, "response", {}).get("Error", {}).get("Code")
+            self.dead_letters.send(
+                event,
+                {
+                    "ERROR_CODE": str(code or type(error).__name__),
+                    "ERROR_MESSAGE": str(error)[:1000],
+                    "TARGET_ARN": self.state_machine_arn,
+                },
+            )
+            self.stats.dead_lettered += 1
             return
-        self.stats.failures += 1
-        log.error("event=s3_events.undelivered event=%s", json.dumps(event))
+        self.stats.forwarded += 1
+        self.stats.executions.append(response["executionArn"])

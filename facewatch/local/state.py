@@ -4,10 +4,13 @@ Everything the local mode keeps between `down` and `up` lives here:
 
     .facewatch/
       local.json        the running instance: pid, port, endpoint, resource names
-      engine/           the local face engine's collections (persist on their own)
+      engine/           the local face engine's collections; the collection is emptied
+                        on `up` and rebuilt from faces/ (see server.py)
       faces/            a copy of every faces-bucket object with its tags, re-uploaded
-                        on `up` (moto is in memory) so the registry is rebuilt by the
-                        indexing workflow itself
+                        on `up` (moto is in memory) so the indexing workflow rebuilds
+                        the collection and the registry together
+      dedupe.json       the dedupe table's items, saved while running and at `down`,
+                        put back on `up` (a restart inside the window stays quiet)
       sink/             what Slack, WhatsApp and the webhook would have received
       server.log        the background server's log
 """
@@ -39,6 +42,10 @@ class StatePaths:
     @property
     def faces(self) -> Path:
         return self.root / "faces"
+
+    @property
+    def dedupe(self) -> Path:
+        return self.root / "dedupe.json"
 
     @property
     def sink(self) -> Path:
@@ -94,3 +101,36 @@ def pid_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+SERVER_MODULE = "facewatch.local.server"
+
+
+class UnverifiableProcess(RuntimeError):
+    """This OS has no /proc and psutil is not installed: a pid cannot be checked."""
+
+
+def is_local_server(pid: int) -> bool:
+    """Whether `pid` runs the local server (`python -m facewatch.local.server`).
+
+    After a crash `local.json` may name a pid the OS gave to another process since; reading
+    the command line tells them apart. Linux: /proc/<pid>/cmdline; elsewhere psutil when it
+    is installed; else `UnverifiableProcess`.
+    """
+    proc = Path("/proc")
+    if (proc / "self" / "cmdline").exists():
+        try:
+            raw = (proc / str(pid) / "cmdline").read_bytes()
+        except OSError:
+            return False  # gone, or not ours to read
+        return SERVER_MODULE in raw.decode("utf-8", "replace").split("\0")
+    try:
+        import psutil  # type: ignore[import-untyped]
+    except ImportError as error:
+        raise UnverifiableProcess(
+            f"cannot check that process {pid} is the facewatch local server on this system"
+        ) from error
+    try:
+        return SERVER_MODULE in psutil.Process(pid).cmdline()
+    except psutil.Error:
+        return False

@@ -2,14 +2,17 @@
 
 The server runs as a background process; the CLI finds it through the state folder. After
 `down` then `up` the enrolled person is still there (photos re-uploaded from the state
-folder, registry rebuilt by the indexing workflow, collection kept on disk).
+folder; collection and registry rebuilt together by the indexing workflow) and the dedupe
+entries are back. The tests run in file order on one instance (a user's session).
 """
 
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -17,9 +20,11 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from facewatch.cli import app
+from facewatch.local.notifications import Alert, AuditWatcher
 from facewatch.local.state import pid_alive, read_state
+from workflows.indexing import external_image_id
 
-from .conftest import LIN, PHOTOS, free_port
+from .conftest import CAMERA, LIN, PHOTOS, free_port
 
 runner = CliRunner()
 WIDE = {"COLUMNS": "250"}
@@ -42,6 +47,57 @@ def root(clip: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]
         yield folder
     finally:
         cli("local", "down", "--root", str(folder))
+
+
+def endpoint_client(root: Path, service: str) -> Any:
+    state = read_state(root)
+    assert state is not None
+    return boto3.client(
+        service,  # type: ignore[call-overload]
+        endpoint_url=state["endpointUrl"],
+        region_name=state["region"],
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+    )
+
+
+def collection_faces(root: Path) -> list[dict[str, Any]]:
+    state = read_state(root)
+    assert state is not None
+    rekognition = endpoint_client(root, "rekognition")
+    return list(rekognition.list_faces(CollectionId=state["collectionId"])["Faces"])
+
+
+def lin_key(root: Path) -> str:
+    _, listing = cli("faces", "list", "--root", str(root))
+    row = next(line for line in listing.splitlines() if LIN in line)
+    return next(cell.strip() for cell in row.split("│") if cell.strip().endswith(".png"))
+
+
+def stream_clip(root: Path, timeout: float = 120.0) -> list[Alert]:
+    """Start the camera's stream processor through the API, wait until the clip ended and
+    every execution it caused finished; returns the new alerts (audit records)."""
+    state = read_state(root)
+    assert state is not None
+    watcher = AuditWatcher(endpoint_client(root, "s3"), state["auditBucket"])
+    watcher.poll()  # what was there before
+    rekognition, sfn = endpoint_client(root, "rekognition"), endpoint_client(root, "stepfunctions")
+    name = f"facewatch-{CAMERA}"
+    rekognition.start_stream_processor(Name=name)
+    deadline = time.monotonic() + timeout
+    while rekognition.describe_stream_processor(Name=name)["Status"] != "STOPPED":
+        assert time.monotonic() < deadline, "the clip did not end in time"
+        time.sleep(0.3)
+    # Settled: no execution running and none started for longer than the Pipe's window.
+    seen, quiet_since = -1, time.monotonic()
+    while time.monotonic() - quiet_since < 2.5:
+        assert time.monotonic() < deadline, "executions did not settle in time"
+        executions = sfn.list_executions(stateMachineArn=state["matchStateMachineArn"])
+        statuses = [e["status"] for e in executions["executions"]]
+        if len(statuses) != seen or "RUNNING" in statuses:
+            seen, quiet_since = len(statuses), time.monotonic()
+        time.sleep(0.3)
+    return watcher.poll()
 
 
 def test_up_records_a_running_endpoint_and_status_reports_it(root: Path) -> None:
@@ -99,12 +155,52 @@ def test_down_then_up_keeps_the_enrolled_person(root: Path) -> None:
     assert row.split("│")[3].strip() != "-"  # a face id, from the rebuilt registry
 
 
+def test_streaming_the_clip_notifies_the_enrolled_person_once(root: Path) -> None:
+    # Given Lin-Manuel Miranda enrolled (and restored by the previous `up`)
+    # When the stage camera's stream processor plays the clip
+    alerts = stream_clip(root)
+    # Then he is notified exactly once (this also writes his dedupe entry)
+    assert [a.name for a in alerts if a.outcome == "notified"] == [LIN]
+
+
+def test_a_second_down_up_cycle_leaves_exactly_one_face_per_photo(root: Path) -> None:
+    # Given one enrolled photo, already through one down/up cycle
+    key = lin_key(root)
+    # When the local mode goes down and up once more
+    assert cli("local", "down", "--root", str(root))[0] == 0
+    code, output = cli("local", "up", "--root", str(root), "--port", str(free_port()))
+    assert code == 0, output
+    # Then the collection holds one face, the photo's
+    faces = collection_faces(root)
+    assert [face["ExternalImageId"] for face in faces] == [external_image_id(key)]
+
+
+def test_a_dedupe_entry_from_before_down_still_suppresses_after_up(root: Path) -> None:
+    # Given he was notified before the last down/up, inside the dedupe window
+    # When the clip plays again after `up`
+    alerts = stream_clip(root)
+    # Then his sightings reach the workflow but are all suppressed
+    assert any(a.name == LIN for a in alerts)
+    assert [a for a in alerts if a.outcome == "notified"] == []
+
+
 def test_faces_remove_by_name_deletes_the_photos_and_faces(root: Path) -> None:
     code, output = cli("faces", "remove", LIN, "--root", str(root))
     assert code == 0, output
     assert "faces deleted" in output
     code, listing = cli("faces", "list", "--root", str(root))
     assert LIN not in listing
+
+
+def test_after_remove_the_collection_holds_no_face(root: Path) -> None:
+    assert collection_faces(root) == []
+
+
+def test_after_remove_a_stream_names_nobody(root: Path) -> None:
+    # Given nobody enrolled any more; when the clip plays
+    alerts = stream_clip(root)
+    # Then no alert names anyone (no stale face matches him by its ExternalImageId)
+    assert [a.name for a in alerts] == []
 
 
 def test_down_stops_the_process(root: Path) -> None:

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from moto import mock_aws
+from tenacity import wait_none
 
+from facewatch.local.delivery import DeadLetters
 from facewatch.local.pipe import (
     DEFAULT_BATCH_SIZE,
+    RECORD_TOO_OLD,
+    RETRIES_EXHAUSTED,
     KinesisPipe,
     filter_view,
     keep,
@@ -63,27 +69,61 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
         kinesis = boto3.client("kinesis", region_name=REGION)
         sfn = boto3.client("stepfunctions", region_name=REGION)
         kinesis.create_stream(StreamName=STREAM, ShardCount=1)
+        sqs = boto3.client("sqs", region_name=REGION)
+        dlq = sqs.create_queue(QueueName="dlq")["QueueUrl"]
         arn = sfn.create_state_machine(
             name="match",
             definition=json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}),
             roleArn="arn:aws:iam::123456789012:role/sfn",
         )["stateMachineArn"]
-        yield {"kinesis": kinesis, "sfn": sfn, "arn": arn}
+        yield {"kinesis": kinesis, "sfn": sfn, "arn": arn, "sqs": sqs, "dlq": dlq}
 
 
-def make_pipe(aws: dict[str, Any], batch_size: int = DEFAULT_BATCH_SIZE) -> KinesisPipe:
+class Clock:
+    """Epoch seconds the tests move by hand (the pipe reads time only through it)."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class FlakyStepFunctions:
+    """Step Functions whose StartExecution fails `failures` times before it works."""
+
+    def __init__(self, sfn: Any, failures: int) -> None:
+        self.sfn, self.failures, self.calls = sfn, failures, 0
+
+    def start_execution(self, **kwargs: Any) -> Any:
+        self.calls += 1
+        if self.calls <= self.failures:
+            error = {"Error": {"Code": "ServiceUnavailable", "Message": "try later"}}
+            raise ClientError(error, "StartExecution")
+        return self.sfn.start_execution(**kwargs)
+
+
+def make_pipe(
+    aws: dict[str, Any],
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    *,
+    clock: Clock | None = None,
+    sfn: Any = None,
+) -> KinesisPipe:
     pipe = KinesisPipe(
         kinesis=aws["kinesis"],
-        stepfunctions=aws["sfn"],
+        stepfunctions=sfn or aws["sfn"],
         stream_name=STREAM,
         state_machine_arn=aws["arn"],
         region=REGION,
         role_arn=ROLE,
         patterns=patterns_from_filter_criteria(filter_criteria(False)),  # the stack's filters
         batch_size=batch_size,
+        dead_letters=DeadLetters(aws["sqs"], aws["dlq"]),
+        clock=clock or Clock(),
+        retry_wait=wait_none(),
     )
-    pipe.start()
-    pipe.stop()  # no background thread: the tests poll explicitly
+    pipe.start(background=False)  # the tests poll explicitly
     return pipe
 
 
@@ -185,5 +225,104 @@ def test_a_json_record_that_names_no_camera_is_forwarded(aws: dict[str, Any]) ->
     assert (pipe.stats.records_read, pipe.stats.records_kept) == (2, 1)
 
 
-def test_the_local_pipe_batches_like_the_stacks_pipe() -> None:
-    assert DEFAULT_BATCH_SIZE == pipe_settings.BATCH_SIZE
+def dead_letters(aws: dict[str, Any]) -> list[dict[str, Any]]:
+    messages = aws["sqs"].receive_message(QueueUrl=aws["dlq"], MaxNumberOfMessages=10)
+    return [json.loads(m["Body"]) for m in messages.get("Messages", [])]
+
+
+def put_matches(aws: dict[str, Any], count: int) -> None:
+    for _ in range(count):
+        put(aws, json.dumps(record(matched=True)).encode())
+
+
+def test_by_default_a_full_batch_of_the_stacks_size_goes_at_once_and_the_rest_waits(
+    aws: dict[str, Any],
+) -> None:
+    # Given one record more than the stack's batch size, and a pipe with default settings
+    put_matches(aws, pipe_settings.BATCH_SIZE + 1)
+    clock = Clock()
+    pipe = make_pipe(aws, clock=clock)
+    # When the pipe reads them and delivers what is due, before the window has passed
+    pipe.read_once()
+    pipe.flush()
+    # Then one batch of exactly BATCH_SIZE records started; one record is still buffered
+    assert [len(b) for b in inputs(aws)] == [pipe_settings.BATCH_SIZE]
+    assert pipe.pending == 1
+
+
+def test_a_partial_batch_waits_for_the_batching_window(aws: dict[str, Any]) -> None:
+    # Given one record read by a pipe with the stack's batching window
+    put_matches(aws, 1)
+    clock = Clock()
+    pipe = make_pipe(aws, clock=clock)
+    pipe.read_once()
+    # When the window has not quite passed, then nothing is started
+    clock.now += pipe_settings.BATCHING_WINDOW_SECONDS - 0.01
+    pipe.flush()
+    assert inputs(aws) == []
+    # When it has passed, then the record goes in a batch of its own
+    clock.now += 0.01
+    pipe.flush()
+    assert [len(b) for b in inputs(aws)] == [1]
+
+
+def test_stopping_delivers_the_buffered_records(aws: dict[str, Any]) -> None:
+    # Given a record buffered inside the batching window
+    put_matches(aws, 1)
+    pipe = make_pipe(aws)
+    pipe.read_once()
+    # When the pipe stops
+    pipe.stop()
+    # Then the record is delivered, not lost
+    assert [len(b) for b in inputs(aws)] == [1]
+
+
+def test_a_start_that_fails_then_works_is_retried_and_not_dead_lettered(
+    aws: dict[str, Any],
+) -> None:
+    # Given Step Functions refusing the first two StartExecution calls
+    put_matches(aws, 1)
+    flaky = FlakyStepFunctions(aws["sfn"], failures=2)
+    # When the pipe delivers the record
+    make_pipe(aws, sfn=flaky).poll_once()
+    # Then the third attempt started the execution and the DLQ stays empty
+    assert flaky.calls == 3
+    assert [len(b) for b in inputs(aws)] == [1]
+    assert dead_letters(aws) == []
+
+
+def test_a_batch_still_failing_after_the_retries_goes_to_the_dlq_with_its_positions(
+    aws: dict[str, Any],
+) -> None:
+    # Given Step Functions refusing every StartExecution, and two records on the stream
+    put_matches(aws, 2)
+    flaky = FlakyStepFunctions(aws["sfn"], failures=10**6)
+    # When the pipe delivers them
+    pipe = make_pipe(aws, sfn=flaky)
+    pipe.poll_once()
+    # Then it tried once plus MAXIMUM_RETRY_ATTEMPTS times, then dead-lettered the batch
+    assert flaky.calls == 1 + pipe_settings.MAXIMUM_RETRY_ATTEMPTS
+    (message,) = dead_letters(aws)
+    assert message["context"]["condition"] == RETRIES_EXHAUSTED
+    info = message["KinesisBatchInfo"]
+    sequences = [r["sequenceNumber"] for r in message["records"]]
+    assert info["shardId"] == "shardId-000000000000"
+    assert (info["startSequenceNumber"], info["endSequenceNumber"]) == (sequences[0], sequences[1])
+    assert info["batchSize"] == 2 and info["streamArn"].endswith(f":stream/{STREAM}")
+    assert pipe.stats.records_dead_lettered == 2
+
+
+def test_records_older_than_the_maximum_age_go_to_the_dlq_not_the_workflow(
+    aws: dict[str, Any],
+) -> None:
+    # Given a record read later than the stack's maximum record age after its arrival
+    put_matches(aws, 1)
+    clock = Clock()
+    clock.now += pipe_settings.MAXIMUM_RECORD_AGE_SECONDS + 5
+    # When the pipe delivers it
+    make_pipe(aws, clock=clock).poll_once()
+    # Then no execution starts and the record is in the DLQ, marked as too old
+    assert inputs(aws) == []
+    (message,) = dead_letters(aws)
+    assert message["context"]["condition"] == RECORD_TOO_OLD
+    assert message["KinesisBatchInfo"]["batchSize"] == 1

@@ -8,9 +8,18 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from moto import mock_aws
+from tenacity import wait_none
 
-from facewatch.local.s3_events import OBJECT_CREATED, OBJECT_DELETED, S3EventBridge, s3_event
+from facewatch.local.delivery import DeadLetters
+from facewatch.local.s3_events import (
+    OBJECT_CREATED,
+    OBJECT_DELETED,
+    RETRY_ATTEMPTS,
+    S3EventBridge,
+    s3_event,
+)
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -109,3 +118,84 @@ def test_event_builder_leaves_size_out_of_deletions() -> None:
     )
     assert "size" not in event["detail"]["object"]
     assert event["detail"]["object"]["etag"] == "e"
+
+
+class RefusingStepFunctions:
+    """Step Functions whose StartExecution fails `failures` times before it works."""
+
+    def __init__(self, sfn: Any, failures: int) -> None:
+        self.sfn, self.failures, self.calls = sfn, failures, 0
+
+    def start_execution(self, **kwargs: Any) -> Any:
+        self.calls += 1
+        if self.calls <= self.failures:
+            error = {"Error": {"Code": "ThrottlingException", "Message": "slow down"}}
+            raise ClientError(error, "StartExecution")
+        return self.sfn.start_execution(**kwargs)
+
+
+@pytest.fixture
+def refusing(aws: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """A second bridge on the `faces` bucket, with a DLQ and a refusing Step Functions."""
+    aws["bridge"].uninstall()  # only the bridge under test forwards
+    sqs = boto3.client("sqs", region_name=REGION)
+    dlq = sqs.create_queue(QueueName="dlq")["QueueUrl"]
+
+    def make(failures: int) -> tuple[S3EventBridge, RefusingStepFunctions]:
+        sfn = RefusingStepFunctions(aws["sfn"], failures)
+        bridge = S3EventBridge(
+            stepfunctions=sfn,
+            state_machine_arn=aws["arn"],
+            buckets=[FACES],
+            region=REGION,
+            account=ACCOUNT,
+            dead_letters=DeadLetters(sqs, dlq),
+            retry_wait=wait_none(),
+        ).install()
+        bridges.append(bridge)
+        return bridge, sfn
+
+    bridges: list[S3EventBridge] = []
+    try:
+        yield {**aws, "make": make, "sqs": sqs, "dlq": dlq}
+    finally:
+        for bridge in bridges:
+            bridge.uninstall()
+
+
+def dlq_messages(env: dict[str, Any]) -> list[dict[str, Any]]:
+    return (
+        env["sqs"]
+        .receive_message(QueueUrl=env["dlq"], MaxNumberOfMessages=10, MessageAttributeNames=["All"])
+        .get("Messages", [])
+    )
+
+
+def test_a_refused_start_is_retried_and_then_forwarded(refusing: dict[str, Any]) -> None:
+    # Given Step Functions refusing the first two StartExecution calls
+    bridge, sfn = refusing["make"](failures=2)
+    # When a photo is uploaded
+    refusing["s3"].put_object(Bucket=FACES, Key="a.png", Body=b"x")
+    assert bridge.wait_idle(10)
+    # Then the third attempt started the indexing workflow and nothing was dead-lettered
+    assert sfn.calls == 3 and bridge.stats.forwarded == 1
+    assert dlq_messages(refusing) == []
+
+
+def test_an_event_still_refused_after_the_retries_goes_to_the_dlq(
+    refusing: dict[str, Any],
+) -> None:
+    # Given Step Functions refusing every StartExecution
+    bridge, sfn = refusing["make"](failures=10**6)
+    # When a photo is uploaded
+    refusing["s3"].put_object(Bucket=FACES, Key="a.png", Body=b"x")
+    assert bridge.wait_idle(10)
+    # Then after RETRY_ATTEMPTS attempts the EventBridge event is in the DLQ with the error
+    assert sfn.calls == RETRY_ATTEMPTS
+    (message,) = dlq_messages(refusing)
+    event = json.loads(message["Body"])
+    assert event["detail-type"] == OBJECT_CREATED
+    assert event["detail"]["object"]["key"] == "a.png"
+    attributes = {k: v["StringValue"] for k, v in message["MessageAttributes"].items()}
+    assert attributes["ERROR_CODE"] == "ThrottlingException"
+    assert attributes["TARGET_ARN"] == refusing["arn"]

@@ -1,0 +1,287 @@
+"""`LocalMode`: one local AWS endpoint with the whole facewatch pipeline behind it.
+
+See server.py for what runs and how state survives `down`/`up`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from . import moto_plumbing
+from .agent_runner import AgentRunner, processor_name, video_stream_arn
+from .delivery import DeadLetters
+from .faces_store import FacesStore
+from .persistence import TableSnapshot, reset_collection
+from .pipe import KinesisPipe
+from .resources import LOCAL_ACCOUNT, LocalResources
+from .resources_deploy import create_resources
+from .s3_events import S3EventBridge
+from .sink import CaptureSink
+from .state import StatePaths
+from .stream_processors import StreamProcessors
+
+log = logging.getLogger("facewatch.local")
+
+SERVICES = (
+    "s3",
+    "dynamodb",
+    "kinesis",
+    "sqs",
+    "sns",
+    "ses",
+    "sesv2",
+    "events",
+    "iam",
+    "stepfunctions",
+    "rekognition",
+    "sts",
+)
+
+
+class LocalMode:
+    """One local AWS endpoint with the whole facewatch pipeline behind it."""
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        port: int = 0,
+        resources: LocalResources | None = None,
+        http_passthrough: bool = False,
+        agent_fps: float = 5.0,
+        pipe_poll_interval: float = 0.1,
+        realtime: bool = False,
+    ) -> None:
+        self.paths = StatePaths(Path(root).resolve())
+        self.requested_port = port
+        self.resources = resources or LocalResources()
+        self.http_passthrough = http_passthrough
+        self.agent_fps = agent_fps
+        self.pipe_poll_interval = pipe_poll_interval
+        self.realtime = realtime
+        self.port = 0
+        self.endpoint_url = ""
+        self.engine: Any = None
+        self.processors: StreamProcessors | None = None
+        self.runner: AgentRunner | None = None
+        self.pipe: KinesisPipe | None = None
+        self.s3_events: S3EventBridge | None = None
+        self.dedupe: TableSnapshot | None = None
+        self.sink: CaptureSink | None = None
+        self.definitions: dict[str, Any] = {}
+        self._undo: list[Callable[[], None]] = []
+        self._clients: dict[str, Any] = {}
+
+    @property
+    def agent_summaries(self) -> dict[str, Any]:
+        return self.runner.summaries if self.runner is not None else {}
+
+    # -- lifecycle ---------------------------------------------------------------
+    def __enter__(self) -> LocalMode:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> LocalMode:
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start(self) -> None:
+        from facewatch.engine import FaceEngine
+
+        from .bridge import rekognition
+
+        self.paths.ensure()
+        resources = self.resources
+        self._undo.append(moto_plumbing.configure_moto())
+        self.engine = FaceEngine(
+            self.paths.engine, region=resources.region, account_id=LOCAL_ACCOUNT
+        )
+        self.runner = AgentRunner(
+            client=self.client,
+            engine=self.engine,
+            resources=resources,
+            fps=self.agent_fps,
+            realtime=self.realtime,
+        )
+        self.processors = StreamProcessors(
+            self.engine,
+            launch=self.runner.run,
+            sources=resources.cameras,
+            region=resources.region,
+            account=LOCAL_ACCOUNT,
+        )
+        # Rekognition requests to the bridge (stream processors, then the engine); the rest
+        # to moto.
+        app = rekognition.wsgi_app(self.processors, fallback=moto_plumbing.moto_app())
+        self.port, shutdown = moto_plumbing.serve(app, self.requested_port)
+        self._undo.append(shutdown)
+        self.endpoint_url = f"http://{moto_plumbing.HOST}:{self.port}"
+        # The engine reads S3Object images (IndexFaces from the indexing workflow) here.
+        self.engine.s3_client = self.client("s3")
+        self._undo.append(
+            moto_plumbing.set_env(
+                {
+                    "MOTO_PORT": str(self.port),
+                    # handlers/ create their boto3 clients from the environment.
+                    "AWS_ENDPOINT_URL": self.endpoint_url,
+                    "AWS_DEFAULT_REGION": resources.region,
+                    "AWS_REGION": resources.region,
+                    "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "local"),
+                    "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "local"),
+                }
+            )
+        )
+        self.sink = CaptureSink(self.paths.sink)
+        self._undo.extend(
+            moto_plumbing.install_task_bridges(
+                {
+                    resources.snapshot_function: "handlers.snapshot",
+                    resources.decode_function: "handlers.decode",
+                },
+                None if self.http_passthrough else self.sink,
+            )
+        )
+        self.definitions = create_resources(resources, self.clients(), self.endpoint_url)
+        self._restore_dedupe()
+        # Emptied, then rebuilt from the saved photos with the registry (see server.py).
+        reset_collection(self.engine, resources.collection_id)
+        self._create_processors()
+        self._start_s3_events()
+        store = FacesStore(self.paths.faces)
+        restored = store.restore(self.client("s3"), resources.faces_bucket)
+        if restored:
+            # Ready means enrolled people are searchable again: wait for their indexing.
+            self.wait_idle(120)
+            log.info("event=local.faces_restored count=%d", restored)
+        self.pipe = self._make_pipe()
+        self.pipe.start()
+        self._undo.append(self.pipe.stop)
+
+    def stop(self) -> None:
+        if self.processors is not None:
+            self.processors.stop_all()
+        while self._undo:
+            undo = self._undo.pop()
+            try:
+                undo()
+            except Exception:
+                log.exception("event=local.stop_step_failed")
+
+    # -- pieces --------------------------------------------------------------------
+    def _dead_letters(self) -> DeadLetters:
+        url = self.resources.queue_url(self.endpoint_url, self.resources.dead_letter_queue)
+        return DeadLetters(self.client("sqs"), url)
+
+    def _restore_dedupe(self) -> None:
+        self.dedupe = TableSnapshot(
+            self.client("dynamodb"), self.resources.dedupe_table, self.paths.dedupe
+        )
+        restored = self.dedupe.restore()
+        log.info("event=local.dedupe_restored items=%d", restored)
+        self.dedupe.start()
+        self._undo.append(self.dedupe.stop)  # saves once more at `down`
+
+    def _start_s3_events(self) -> None:
+        store = FacesStore(self.paths.faces)
+        self.s3_events = S3EventBridge(
+            stepfunctions=self.client("stepfunctions"),
+            state_machine_arn=self.resources.state_machine_arn(
+                self.resources.indexing_state_machine
+            ),
+            buckets=[self.resources.faces_bucket],
+            region=self.resources.region,
+            account=LOCAL_ACCOUNT,
+            on_change=lambda kind, bucket, key: store.mirror(self.client("s3"), bucket, kind, key),
+            dead_letters=self._dead_letters(),
+        ).install()
+        self._undo.append(self.s3_events.uninstall)
+
+    def _create_processors(self) -> None:
+        rekognition = self.client("rekognition")
+        for camera in self.resources.cameras:
+            rekognition.create_stream_processor(
+                Name=processor_name(camera),
+                Input={"KinesisVideoStream": {"Arn": self.video_stream_arn(camera)}},
+                Output={"KinesisDataStream": {"Arn": self.resources.data_stream_arn}},
+                Settings={
+                    "FaceSearch": {
+                        "CollectionId": self.resources.collection_id,
+                        "FaceMatchThreshold": self.resources.face_match_threshold,
+                    }
+                },
+                RoleArn=self.resources.role_arn,
+            )
+
+    def video_stream_arn(self, camera: str) -> str:
+        return video_stream_arn(self.resources, camera)
+
+    def _make_pipe(self) -> KinesisPipe:
+        from workflows.pipe_filter import filter_criteria
+
+        from .pipe import patterns_from_filter_criteria
+
+        return KinesisPipe(
+            kinesis=self.client("kinesis"),
+            stepfunctions=self.client("stepfunctions"),
+            stream_name=self.resources.data_stream,
+            state_machine_arn=self.resources.state_machine_arn(self.resources.match_state_machine),
+            region=self.resources.region,
+            role_arn=self.resources.pipe_role_arn,
+            patterns=patterns_from_filter_criteria(
+                filter_criteria(self.resources.unknown_face_alerts)
+            ),
+            dead_letters=self._dead_letters(),
+            poll_interval=self.pipe_poll_interval,
+        )
+
+    # -- clients ---------------------------------------------------------------------
+    def client(self, service: str) -> Any:
+        if service not in self._clients:
+            import boto3
+            from botocore.config import Config
+
+            self._clients[service] = boto3.session.Session().client(
+                service,  # type: ignore[call-overload]
+                endpoint_url=self.endpoint_url,
+                region_name=self.resources.region,
+                aws_access_key_id="local",
+                aws_secret_access_key="local",
+                config=Config(retries={"mode": "standard", "max_attempts": 3}),
+            )
+        return self._clients[service]
+
+    def clients(self) -> dict[str, Any]:
+        return {service: self.client(service) for service in SERVICES}
+
+    def describe(self) -> dict[str, Any]:
+        return {**self.resources.describe(self.endpoint_url), "port": self.port}
+
+    def wait_idle(self, timeout: float = 60.0) -> bool:
+        """Wait until every S3 event is forwarded, the Pipe holds no buffered record and no
+        execution is running."""
+        deadline = time.monotonic() + timeout
+        if self.s3_events is not None:
+            self.s3_events.wait_idle(timeout)
+        sfn = self.client("stepfunctions")
+        while time.monotonic() < deadline:
+            running = self.pipe.pending if self.pipe is not None else 0
+            for name in (self.resources.match_state_machine, self.resources.indexing_state_machine):
+                arn = self.resources.state_machine_arn(name)
+                running += len(
+                    sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING")["executions"]
+                )
+            if not running:
+                return True
+            time.sleep(0.1)
+        return False
