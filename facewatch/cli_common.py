@@ -19,7 +19,13 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from facewatch.local.state import default_root, pid_alive, read_state
+from facewatch.local.state import (
+    UnverifiableProcess,
+    default_root,
+    is_local_server,
+    pid_alive,
+    read_state,
+)
 
 USAGE_ERROR = 2
 F = TypeVar("F", bound=Callable[..., Any])
@@ -156,9 +162,13 @@ def target_from_outputs(outputs: dict[str, Any], origin: str) -> Target:
 
 def running_local(root: Path | None) -> dict[str, Any] | None:
     state = read_state(root or default_root())
-    if state and isinstance(state.get("pid"), int) and pid_alive(state["pid"]):
-        return state
-    return None
+    if not (state and isinstance(state.get("pid"), int) and pid_alive(state["pid"])):
+        return None
+    # After a crash the pid in local.json may belong to another process by now.
+    try:
+        return state if is_local_server(state["pid"]) else None
+    except UnverifiableProcess:
+        return state  # cannot tell on this system: trust the state file, as before
 
 
 def resolve_target(

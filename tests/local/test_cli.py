@@ -156,3 +156,27 @@ def test_long_output_lines_are_not_broken_when_not_a_terminal(
     console().print(line)
     # then: the path stays on one line
     assert path in capsys.readouterr().out
+
+
+def test_a_reused_pid_is_not_taken_for_the_local_mode(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given: local.json names a live process that is not the local server (a reused pid)
+    import json
+    import subprocess
+    import sys
+
+    from facewatch import cli_common
+
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        (tmp_path / "local.json").write_text(
+            json.dumps({"pid": other.pid, "endpointUrl": "http://127.0.0.1:5999"})
+        )
+        # when
+        state = cli_common.running_local(tmp_path)
+        # then
+        assert state is None
+    finally:
+        other.kill()
+        other.wait()
