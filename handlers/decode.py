@@ -6,13 +6,39 @@ can handle, on AWS and in moto alike; one bad record would fail the whole batch 
 dead-letter message. Decoding here turns every bad record into data the workflow routes to
 its ``MalformedRecord`` path while the other records of the batch proceed.
 
-Input: ``{"Records": [<EventBridge Pipes Kinesis record>, ...]}``.
-Output: ``{"records": [...]}``, one entry per input record, in order:
-- valid: ``{"Valid": true, "Kinesis": <record without data>, "Decoded": <document>,
-  "Camera": <camera name>, "ArrivalSeconds": <int epoch seconds>,
-  "Matched": [{"FaceIndex": i, "Face": <face>, "Best": <its highest-similarity match>}],
-  "Unmatched": [{"FaceIndex": i, "Face": <face without matches>}]}``;
-- invalid: ``{"Valid": false, "Record": <record as received>, "Problem": <what is wrong>}``.
+Input: ``{"Records": [<EventBridge Pipes Kinesis record>, ...], "UnknownFaceAlerts": <bool>}``.
+
+Coalescing. A camera with a known person in view writes ~5 records a second, each carrying the
+same match, and the Pipe batches up to 10 of them per execution. Within one batch, the matched
+faces with the same (camera, best match's ExternalImageId) are handled ONCE: the first of them
+(batch order: a Pipe batch is one shard's records in sequence order, so the earliest) is the
+handled match, and the others are attached to it as ``Coalesced`` sightings, so the workflow
+resolves, dedupes, notifies and audits one match per (camera, face identity) per batch. The
+first rather than the highest-similarity sighting because the alert, the dedupe window (which
+starts at the handled match's arrival) and the snapshot then tell when the person was *first*
+seen: later frames would delay every timestamp by up to the batching window. The best
+similarity is not lost: ``MaxSimilarity`` (handled and coalesced sightings) goes into the audit
+record with the list. Several photos of one person have different ExternalImageIds and are not
+coalesced here: the workflow's dedupe by person catches them. Faces without matches (when
+``UnknownFaceAlerts``) coalesce the same way per camera. Nothing is lost: every coalesced
+sighting is listed in the audit record of the match it joined, and every malformed record is
+handled on its own.
+
+Output (only what the workflow must iterate over; a record whose faces all joined an earlier
+match, or that has no face to handle, appears nowhere but in those lists and ``Summary``):
+``{"Matches": [<handled>], "UnknownFaces": [<handled>] ([] unless UnknownFaceAlerts),
+"Malformed": [{"RecordIndex": i, "Record": <record as received>, "Problem": <what is wrong>}],
+"AnyMalformed": <bool>, "Summary": {"Records", "Malformed", "MatchedFaces", "Matches",
+"UnmatchedFaces", "UnknownFaces", "Coalesced"}}`` where a handled entry is
+``{"RecordIndex": i, "FaceIndex": j, "Camera": <camera name>, "ArrivalSeconds": <int epoch
+seconds>, "Kinesis": <record without data>, "Decoded": <document>, "Face": <face>,
+"Best": <its highest-similarity match> (matched only), "MaxSimilarity": <number or null>,
+"Coalesced": [{"recordIndex", "faceIndex", "sequenceNumber", "producerTimestamp",
+"arrivalTimestamp", "similarity"}, ...]}`` (``RecordIndex`` is the record's position in the
+batch: audit keys ``record-<i>-face-<j>[-suppressed|-malformed].json`` keep naming it). A
+record with faces of several identities repeats its ``Decoded`` document in each of their
+entries: bounded by the Pipe's batch of 10 records (~1.4 KB each), far below the 256 KB state
+payload limit for the few people a camera sees at once.
 
 Only the fields the workflow dereferences are checked (the record contract's full JSON schema
 lives with the producers, in ``facewatch/schemas``); the handler needs nothing beyond the
@@ -126,7 +152,7 @@ def _split_faces(document: dict[str, Any]) -> tuple[list[Any], list[Any]]:
 
 
 def decode_record(record: Any) -> dict[str, Any]:
-    """One workflow item: the decoded, checked record, or why it is malformed."""
+    """One record: decoded and checked, or why it is malformed."""
     try:
         document = _decode_data(record)
         camera = _camera(document)
@@ -149,8 +175,96 @@ def decode_record(record: Any) -> dict[str, Any]:
     }
 
 
+def _producer_timestamp(document: dict[str, Any]) -> Any:
+    video = document["InputInformation"]["KinesisVideo"]
+    value = video.get("ProducerTimestamp")
+    return value if _is_number(value) else None
+
+
+def _sighting(index: int, record: dict[str, Any], face: dict[str, Any]) -> dict[str, Any]:
+    """How a coalesced sighting is listed in the audit record of the match it joined."""
+    best = face.get("Best")
+    return {
+        "recordIndex": index,
+        "faceIndex": face["FaceIndex"],
+        "sequenceNumber": record["Kinesis"].get("sequenceNumber"),
+        "producerTimestamp": _producer_timestamp(record["Decoded"]),
+        "arrivalTimestamp": record["Kinesis"]["approximateArrivalTimestamp"],
+        "similarity": best["Similarity"] if best is not None else None,
+    }
+
+
+class _Coalescer:
+    """One handled entry per key, in order of first sighting; later ones join it."""
+
+    def __init__(self) -> None:
+        self.handled: dict[tuple[str, str | None], dict[str, Any]] = {}
+        self.coalesced = 0
+
+    def add(
+        self, key: tuple[str, str | None], index: int, record: dict[str, Any], face: Any
+    ) -> None:
+        similarity = face["Best"]["Similarity"] if "Best" in face else None
+        first = self.handled.get(key)
+        if first is None:
+            self.handled[key] = {
+                "RecordIndex": index,
+                **face,
+                "Camera": record["Camera"],
+                "ArrivalSeconds": record["ArrivalSeconds"],
+                "Kinesis": record["Kinesis"],
+                "Decoded": record["Decoded"],
+                "MaxSimilarity": similarity,
+                "Coalesced": [],
+            }
+            return
+        first["Coalesced"].append(_sighting(index, record, face))
+        if similarity is not None and similarity > first["MaxSimilarity"]:
+            first["MaxSimilarity"] = similarity
+        self.coalesced += 1
+
+    def entries(self) -> list[dict[str, Any]]:
+        return list(self.handled.values())
+
+
+def decode_batch(records: list[Any], *, unknown_face_alerts: bool) -> dict[str, Any]:
+    """The batch as the workflow iterates it: coalesced matches, unknown faces, malformed."""
+    matches, unknown = _Coalescer(), _Coalescer()
+    malformed: list[dict[str, Any]] = []
+    matched_faces = unmatched_faces = 0
+    for index, record in enumerate(records):
+        item = decode_record(record)
+        if not item["Valid"]:
+            malformed.append({"RecordIndex": index, "Record": record, "Problem": item["Problem"]})
+            continue
+        for face in item["Matched"]:
+            matched_faces += 1
+            identity = face["Best"]["Face"]["ExternalImageId"]
+            matches.add((item["Camera"], identity), index, item, face)
+        for face in item["Unmatched"]:
+            unmatched_faces += 1
+            if unknown_face_alerts:
+                unknown.add((item["Camera"], None), index, item, face)
+    handled_matches, handled_unknown = matches.entries(), unknown.entries()
+    return {
+        "Matches": handled_matches,
+        "UnknownFaces": handled_unknown,
+        "Malformed": malformed,
+        "AnyMalformed": bool(malformed),
+        "Summary": {
+            "Records": len(records),
+            "Malformed": len(malformed),
+            "MatchedFaces": matched_faces,
+            "Matches": len(handled_matches),
+            "UnmatchedFaces": unmatched_faces,
+            "UnknownFaces": len(handled_unknown),
+            "Coalesced": matches.coalesced + unknown.coalesced,
+        },
+    }
+
+
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     records = event.get("Records")
     if not isinstance(records, list):
         records = [] if records is None else [records]
-    return {"records": [decode_record(record) for record in records]}
+    return decode_batch(records, unknown_face_alerts=event.get("UnknownFaceAlerts") is True)

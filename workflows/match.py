@@ -3,16 +3,18 @@
 Input: the JSON array of Kinesis records an EventBridge Pipe (FIRE_AND_FORGET) starts the
 execution with (``data`` base64 JSON, ``approximateArrivalTimestamp``, ...).
 
-    PrepareBatch -> DecodeRecords (Lambda: decode + check, see handlers/decode.py)
-      -> HandleRecords (Map, one iteration per record)
-           valid:     HandleFaces (Map, one per face with matches: workflows.match_person,
-                      then workflows.match_notify); with unknown_face_alerts, then
-                      HandleUnknownFaces (Map, one per face without matches)
-           malformed: DLQ message + audit record
-      -> any malformed record? Fail "MalformedRecord" : Succeed
+    PrepareBatch -> DecodeRecords (Lambda: decode, check and coalesce, see handlers/decode.py)
+      -> HandleFaces (Map, one per (camera, best match's ExternalImageId) of the batch:
+         workflows.match_person, then workflows.match_notify)
+      -> with unknown_face_alerts: HandleUnknownFaces (Map, one per camera with unknown faces)
+      -> any malformed record? HandleMalformedRecords (Map: DLQ message + audit record each)
+         -> Fail "MalformedRecord" : Succeed "Done"
 
-A malformed record never stops the rest of its batch, and there is no retry loop: the Pipe
-does not redeliver, so every outcome is an audit object, a DLQ message, or both. The
+The decode Lambda coalesces the sightings of one face identity on one camera within a batch
+(a person in view gives ~5 records a second): the Maps iterate only over what must be
+handled, never per record, and each handled match's audit record lists the sightings that
+joined it. A malformed record never stops the rest of its batch, and there is no retry
+loop: the Pipe does not redeliver, so every outcome is an audit object, a DLQ message, or both. The
 execution ends FAILED (state ``MalformedRecord``) when a record was malformed, so the console
 shows it.
 
@@ -69,37 +71,41 @@ def _face_states(settings: MatchWorkflowSettings, first: dict[str, State]) -> di
 
 
 def _face_item(settings: MatchWorkflowSettings, match: dict[str, Any]) -> dict[str, Any]:
-    """A face Map's ItemSelector: the face, the record's context and the suppressed audit draft.
+    """A face Map's ItemSelector: the handled face, its record's context, the audit draft.
 
-    The decode Lambda gives each face as ``{"FaceIndex", "Face"[, "Best"]}``, so the face
-    branch starts at its first useful state. ``Sighting`` is the audit document of a
-    suppressed match but for ``person`` (set by the person states) and the outcome fields
+    The decode Lambda gives each handled face with its record's context (handlers/decode.py),
+    so the face branch starts at its first useful state. ``Sighting`` is the audit document
+    of a suppressed match but for ``person`` (set by the person states) and the outcome fields
     (``Suppressed``): built here, it costs no state transition.
     """
-    face = "$$.Map.Item.Value"
+    item = "$$.Map.Item.Value"
     return {
-        "Face.$": f"{face}.Face",
-        "FaceIndex.$": f"{face}.FaceIndex",
-        "RecordIndex.$": "$.Index",
-        "Camera.$": "$.Item.Camera",
-        "Now.$": "$.Item.ArrivalSeconds",
+        "Face.$": f"{item}.Face",
+        "FaceIndex.$": f"{item}.FaceIndex",
+        "RecordIndex.$": f"{item}.RecordIndex",
+        "Camera.$": f"{item}.Camera",
+        "Now.$": f"{item}.ArrivalSeconds",
         # MathAdd on an integer the decode Lambda checked: no intrinsic here can fail on
         # input. (AWS limits MathAdd to 32-bit integers: epoch seconds fit until 2038.)
-        "ExpiresAt.$": f"States.MathAdd($.Item.ArrivalSeconds, {settings.dedupe_window_seconds})",
-        "Kinesis.$": "$.Item.Kinesis",
-        "Decoded.$": "$.Item.Decoded",
+        "ExpiresAt.$": f"States.MathAdd({item}.ArrivalSeconds, {settings.dedupe_window_seconds})",
+        "Kinesis.$": f"{item}.Kinesis",
+        "Decoded.$": f"{item}.Decoded",
+        "Coalesced.$": f"{item}.Coalesced",
+        "MaxSimilarity.$": f"{item}.MaxSimilarity",
         "AuditPrefix.$": "$.AuditPrefix",
         "Match": match,
         "Sighting": {
-            "camera.$": "$.Item.Camera",
+            "camera.$": f"{item}.Camera",
             **(
                 {"similarity.$": match["Similarity.$"]}
                 if "Similarity.$" in match
                 else {"similarity": None}
             ),
-            "arrivalSeconds.$": "$.Item.ArrivalSeconds",
-            "face.$": f"{face}.Face",
-            "record": {"kinesis.$": "$.Item.Kinesis", "data.$": "$.Item.Decoded"},
+            "maxSimilarity.$": f"{item}.MaxSimilarity",
+            "arrivalSeconds.$": f"{item}.ArrivalSeconds",
+            "face.$": f"{item}.Face",
+            "record": {"kinesis.$": f"{item}.Kinesis", "data.$": f"{item}.Decoded"},
+            "coalesced.$": f"{item}.Coalesced",
             "executionArn.$": "$$.Execution.Id",
         },
         "Suppressed": {"outcome": "suppressed", "dedupe": "suppressed"},
@@ -140,7 +146,7 @@ def _prefixed(states: dict[str, State], prefix: str) -> dict[str, State]:
     return renamed
 
 
-def _face_maps(settings: MatchWorkflowSettings) -> dict[str, State]:
+def _face_maps(settings: MatchWorkflowSettings, next_state: str) -> dict[str, State]:
     best = "$$.Map.Item.Value.Best"
     matched = {
         "Best.$": best,
@@ -153,25 +159,27 @@ def _face_maps(settings: MatchWorkflowSettings) -> dict[str, State]:
         "SimilarityText": "no match in the collection",
         "ExternalImageId": None,
     }
+    # Each Map writes its iterations' outcomes over the list it iterated: the execution's
+    # output says what became of each handled face, without the decoded records.
     handle_faces: State = {
         "Type": "Map",
-        "ItemsPath": "$.Item.Matched",
+        "ItemsPath": "$.Decoded.Matches",
         "ItemSelector": _face_item(settings, matched),
         "ItemProcessor": {
             "ProcessorConfig": {"Mode": "INLINE"},
             "StartAt": FIRST_PERSON_STATE,
             "States": _face_states(settings, match_states(settings)),
         },
-        "ResultSelector": {"Status": "handled", "Faces.$": "$"},
+        "ResultPath": "$.Decoded.Matches",
     }
     if not settings.unknown_face_alerts:
-        # Faces without matches are ignored: not even iterated (no state transition).
-        return {"HandleFaces": {**handle_faces, "End": True}}
+        # Faces without matches are ignored: the decode Lambda does not even list them.
+        return {"HandleFaces": {**handle_faces, "Next": next_state}}
     return {
-        "HandleFaces": {**handle_faces, "ResultPath": "$.Outcome", "Next": "HandleUnknownFaces"},
+        "HandleFaces": {**handle_faces, "Next": "HandleUnknownFaces"},
         "HandleUnknownFaces": {
             "Type": "Map",
-            "ItemsPath": "$.Item.Unmatched",
+            "ItemsPath": "$.Decoded.UnknownFaces",
             "ItemSelector": _face_item(settings, unknown),
             "ItemProcessor": {
                 "ProcessorConfig": {"Mode": "INLINE"},
@@ -180,41 +188,56 @@ def _face_maps(settings: MatchWorkflowSettings) -> dict[str, State]:
                     _face_states(settings, unknown_person_states()), UNKNOWN_PREFIX
                 ),
             },
-            "ResultPath": "$.Outcome.UnknownFaces",
-            "OutputPath": "$.Outcome",
-            "End": True,
+            "ResultPath": "$.Decoded.UnknownFaces",
+            "Next": next_state,
         },
     }
 
 
-def _record_states(settings: MatchWorkflowSettings) -> dict[str, State]:
+def _malformed_map(settings: MatchWorkflowSettings) -> State:
+    """One iteration per malformed record: DLQ message + audit record; then the Fail state."""
     malformed_body = {
         "kind": "malformed-record",
-        "problem.$": "$.Item.Problem",
-        "record.$": "$.Item.Record",
+        "problem.$": "$.Problem",
+        "record.$": "$.Record",
         "executionArn.$": "$$.Execution.Id",
     }
+    item = "$$.Map.Item.Value"
     return {
-        "IsRecordValid": {
-            "Type": "Choice",
-            "Choices": [{"Variable": "$.Item.Valid", "BooleanEquals": True, "Next": "HandleFaces"}],
-            "Default": "MalformedToDeadLetterQueue",
+        "Type": "Map",
+        "ItemsPath": "$.Decoded.Malformed",
+        "ItemSelector": {
+            "Problem.$": f"{item}.Problem",
+            "Record.$": f"{item}.Record",
+            "RecordIndex.$": f"{item}.RecordIndex",
+            "AuditPrefix.$": "$.AuditPrefix",
         },
-        "MalformedToDeadLetterQueue": dead_letter_state(
-            settings, malformed_body, "BuildAuditMalformed"
-        ),
-        **audit_states(
-            settings,
-            "AuditMalformed",
-            "States.Format('{}/record-{}-malformed.json', $.AuditPrefix, $.Index)",
-            {"outcome": "malformed", **malformed_body},
-            {"Status": "malformed"},
-            "",
-            # The DLQ already holds the record: an audit failure still reports "malformed".
-            "MalformedOutcome",
-        ),
-        "MalformedOutcome": {"Type": "Pass", "Result": {"Status": "malformed"}, "End": True},
-        **_face_maps(settings),
+        "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "INLINE"},
+            "StartAt": "MalformedToDeadLetterQueue",
+            "States": {
+                "MalformedToDeadLetterQueue": dead_letter_state(
+                    settings, malformed_body, "BuildAuditMalformed"
+                ),
+                **audit_states(
+                    settings,
+                    "AuditMalformed",
+                    "States.Format('{}/record-{}-malformed.json', $.AuditPrefix, $.RecordIndex)",
+                    {"outcome": "malformed", **malformed_body},
+                    {"Status": "malformed"},
+                    "",
+                    # The DLQ already holds the record: an audit failure still says "malformed".
+                    "MalformedOutcome",
+                ),
+                "MalformedOutcome": {
+                    "Type": "Pass",
+                    "Result": {"Status": "malformed"},
+                    "End": True,
+                },
+            },
+        },
+        "ResultPath": "$.Decoded.Malformed",
+        "Next": MALFORMED_STATE,
     }
 
 
@@ -242,13 +265,22 @@ def build_match_definition(settings: MatchWorkflowSettings) -> dict[str, Any]:
                 "Resource": "arn:aws:states:::lambda:invoke",
                 "Parameters": {
                     "FunctionName": settings.decode_function_arn,
-                    "Payload": {"Records.$": "$.Records"},
+                    "Payload": {
+                        "Records.$": "$.Records",
+                        "UnknownFaceAlerts": settings.unknown_face_alerts,
+                    },
                 },
-                "ResultSelector": {"Records.$": "$.Payload.records"},
+                "ResultSelector": {
+                    "Matches.$": "$.Payload.Matches",
+                    "UnknownFaces.$": "$.Payload.UnknownFaces",
+                    "Malformed.$": "$.Payload.Malformed",
+                    "AnyMalformed.$": "$.Payload.AnyMalformed",
+                    "Summary.$": "$.Payload.Summary",
+                },
                 "ResultPath": "$.Decoded",
                 "Retry": retry(LAMBDA_TRANSIENT, interval=2, attempts=4),
                 "Catch": [catch_all("BatchToDeadLetterQueue", "$.Failure")],
-                "Next": "HandleRecords",
+                "Next": "HandleFaces",
             },
             "BatchToDeadLetterQueue": dead_letter_state(
                 settings,
@@ -265,43 +297,27 @@ def build_match_definition(settings: MatchWorkflowSettings) -> dict[str, Any]:
                 "Error": "Facewatch.BatchNotDecoded",
                 "Cause": "The decode Lambda failed; the batch is in the dead-letter queue.",
             },
-            "HandleRecords": {
-                "Type": "Map",
-                "ItemsPath": "$.Decoded.Records",
-                "ItemSelector": {
-                    "Item.$": "$$.Map.Item.Value",
-                    "Index.$": "$$.Map.Item.Index",
-                    "AuditPrefix.$": "$.AuditPrefix",
-                },
-                "ItemProcessor": {
-                    "ProcessorConfig": {"Mode": "INLINE"},
-                    "StartAt": "IsRecordValid",
-                    "States": _record_states(settings),
-                },
-                "ResultSelector": {
-                    "Records.$": "$",
-                    "AnyMalformed.$": "States.ArrayContains($[*].Status, 'malformed')",
-                },
-                "ResultPath": "$.Outcome",
-                "Next": "AnyMalformed",
-            },
+            **_face_maps(settings, "AnyMalformed"),
             "AnyMalformed": {
                 "Type": "Choice",
                 "Choices": [
                     {
-                        "Variable": "$.Outcome.AnyMalformed",
+                        "Variable": "$.Decoded.AnyMalformed",
                         "BooleanEquals": True,
-                        "Next": MALFORMED_STATE,
+                        "Next": "HandleMalformedRecords",
                     }
                 ],
                 "Default": "Done",
             },
+            "HandleMalformedRecords": _malformed_map(settings),
             MALFORMED_STATE: {
                 "Type": "Fail",
                 "Error": MALFORMED_ERROR,
                 "Cause": "At least one record was malformed: see the dead-letter queue and the "
                 "audit objects named record-<i>-malformed.json; the other records were handled.",
             },
-            "Done": {"Type": "Succeed", "OutputPath": "$.Outcome"},
+            # Output: {"Matches": [<each handled match's outcome>], "UnknownFaces": [...],
+            # "Malformed": [], "AnyMalformed": false, "Summary": {record/face/coalesced counts}}.
+            "Done": {"Type": "Succeed", "OutputPath": "$.Decoded"},
         },
     }

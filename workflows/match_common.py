@@ -97,9 +97,13 @@ def match_context() -> dict[str, Any]:
         "person.$": "$.Person",
         "camera.$": "$.Camera",
         "similarity.$": "$.Match.Similarity",
+        # The highest similarity among this match and the sightings coalesced into it.
+        "maxSimilarity.$": "$.MaxSimilarity",
         "arrivalSeconds.$": "$.Now",
         "face.$": "$.Face",
         "record": {"kinesis.$": "$.Kinesis", "data.$": "$.Decoded"},
+        # Later sightings of the same face on the same camera in this batch (handlers/decode.py).
+        "coalesced.$": "$.Coalesced",
         "executionArn.$": "$$.Execution.Id",
     }
 

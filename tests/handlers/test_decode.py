@@ -1,8 +1,9 @@
-"""handlers/decode.py: every record comes back decoded or with the reason it is malformed."""
+"""handlers/decode.py: every record decoded or named malformed; sightings coalesced per batch."""
 
 from __future__ import annotations
 
 import base64
+import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -12,39 +13,191 @@ from handlers.decode import lambda_handler
 EVENT = json.loads(
     (Path(__file__).parent.parent / "events" / "stream_processor_record.json").read_text()
 )
+_sequence = iter(range(1, 1_000))
 
 
 def _record(data: str, arrival: Any = 1_700_000_000.75) -> dict[str, Any]:
-    return {"data": data, "approximateArrivalTimestamp": arrival, "sequenceNumber": "1"}
+    return {
+        "data": data,
+        "approximateArrivalTimestamp": arrival,
+        "sequenceNumber": str(next(_sequence)),
+    }
 
 
 def _encode(document: Any) -> str:
     return base64.b64encode(json.dumps(document).encode()).decode()
 
 
+def _match(external_id: str, similarity: float) -> dict[str, Any]:
+    return {"Similarity": similarity, "Face": {"ExternalImageId": external_id}}
+
+
+def _face(*matches: dict[str, Any]) -> dict[str, Any]:
+    return {"DetectedFace": {"BoundingBox": {}}, "MatchedFaces": list(matches)}
+
+
+def _document(camera: str, *faces: dict[str, Any], producer_ts: float = 1_700_000_000.0) -> Any:
+    document = copy.deepcopy(EVENT)
+    video = document["InputInformation"]["KinesisVideo"]
+    video["StreamArn"] = f"arn:aws:kinesisvideo:us-east-1:123456789012:stream/{camera}/1"
+    video["ProducerTimestamp"] = producer_ts
+    document["FaceSearchResponse"] = list(faces)
+    return document
+
+
+def _seen(camera: str, external_id: str, similarity: float = 99.0, at: float = 0.0) -> Any:
+    """A record of one face on `camera` matched to `external_id`, `at` seconds in."""
+    document = _document(
+        camera, _face(_match(external_id, similarity)), producer_ts=1_700_000_000.0 + at
+    )
+    return _record(_encode(document), arrival=1_700_000_000.5 + at)
+
+
+def _decode(records: list[Any], unknown_face_alerts: bool = False) -> dict[str, Any]:
+    return lambda_handler({"Records": records, "UnknownFaceAlerts": unknown_face_alerts}, None)
+
+
 def test_valid_record_is_decoded_with_camera_and_whole_seconds() -> None:
-    [item] = lambda_handler({"Records": [_record(_encode(EVENT))]}, None)["records"]
-    assert item["Valid"] is True
+    [item] = _decode([_record(_encode(EVENT))])["Matches"]
     assert item["Camera"] == "front-door"
     assert item["ArrivalSeconds"] == 1_700_000_000
+    assert item["RecordIndex"] == 0
     assert item["Decoded"] == EVENT
-    assert "data" not in item["Kinesis"] and item["Kinesis"]["sequenceNumber"] == "1"
+    assert "data" not in item["Kinesis"] and item["Kinesis"]["approximateArrivalTimestamp"]
 
 
 def test_faces_are_split_by_match_with_the_best_match_picked() -> None:
     # given a face matched twice (not best-first), and a face without matches
-    def match(external_id: str, similarity: float) -> dict[str, Any]:
-        return {"Similarity": similarity, "Face": {"ExternalImageId": external_id}}
-
-    matched = {"DetectedFace": {"BoundingBox": {}}, "MatchedFaces": [match("b", 91.0)]}
-    matched["MatchedFaces"].append(match("a", 98.5))
-    unknown = {"DetectedFace": {"BoundingBox": {}}, "MatchedFaces": []}
-    document = {**EVENT, "FaceSearchResponse": [unknown, matched]}
-    # when it is decoded
-    [item] = lambda_handler({"Records": [_record(_encode(document))]}, None)["records"]
+    matched = _face(_match("b", 91.0), _match("a", 98.5))
+    unknown = _face()
+    record = _record(_encode(_document("front-door", unknown, matched)))
+    # when it is decoded with unknown-face alerts on
+    batch = _decode([record], unknown_face_alerts=True)
     # then each face keeps its index; the matched one carries its highest-similarity match
-    assert item["Matched"] == [{"FaceIndex": 1, "Face": matched, "Best": match("a", 98.5)}]
-    assert item["Unmatched"] == [{"FaceIndex": 0, "Face": unknown}]
+    [handled] = batch["Matches"]
+    assert (handled["FaceIndex"], handled["Face"], handled["Best"]) == (
+        1,
+        matched,
+        _match("a", 98.5),
+    )
+    assert handled["MaxSimilarity"] == 98.5 and handled["Coalesced"] == []
+    [unknown_item] = batch["UnknownFaces"]
+    assert (unknown_item["FaceIndex"], unknown_item["Face"]) == (0, unknown)
+    assert "Best" not in unknown_item and unknown_item["MaxSimilarity"] is None
+
+
+def test_unknown_faces_are_not_listed_when_alerts_are_off() -> None:
+    record = _record(_encode(_document("front-door", _face())))
+    batch = _decode([record], unknown_face_alerts=False)
+    assert batch["UnknownFaces"] == [] and batch["Matches"] == []
+    assert batch["Summary"]["UnmatchedFaces"] == 1
+
+
+def test_same_person_same_camera_is_handled_once_with_the_others_coalesced() -> None:
+    # given five records of one face identity on one camera, the third the most similar
+    records = [
+        _seen("front-door", "lin", similarity, at)
+        for at, similarity in enumerate([97.0, 98.0, 99.5, 96.0, 98.2])
+    ]
+    # when the batch is decoded
+    batch = _decode(records)
+    # then the first (earliest) sighting is the handled match, the four others join it in
+    # order with their sequence number, timestamps and similarity; the best similarity is kept
+    [handled] = batch["Matches"]
+    assert handled["RecordIndex"] == 0 and handled["Best"]["Similarity"] == 97.0
+    assert handled["ArrivalSeconds"] == 1_700_000_000
+    assert handled["MaxSimilarity"] == 99.5
+    assert handled["Coalesced"] == [
+        {
+            "recordIndex": i,
+            "faceIndex": 0,
+            "sequenceNumber": records[i]["sequenceNumber"],
+            "producerTimestamp": 1_700_000_000.0 + i,
+            "arrivalTimestamp": 1_700_000_000.5 + i,
+            "similarity": [97.0, 98.0, 99.5, 96.0, 98.2][i],
+        }
+        for i in range(1, 5)
+    ]
+    assert batch["Summary"] == {
+        "Records": 5,
+        "Malformed": 0,
+        "MatchedFaces": 5,
+        "Matches": 1,
+        "UnmatchedFaces": 0,
+        "UnknownFaces": 0,
+        "Coalesced": 4,
+    }
+
+
+def test_same_person_on_two_cameras_is_not_coalesced() -> None:
+    batch = _decode([_seen("front-door", "lin"), _seen("stage-left", "lin", at=1)])
+    assert [m["Camera"] for m in batch["Matches"]] == ["front-door", "stage-left"]
+    assert all(m["Coalesced"] == [] for m in batch["Matches"])
+
+
+def test_two_people_on_one_camera_are_not_coalesced() -> None:
+    # given Lin, then Alex, then Lin again on one camera
+    records = [_seen("front-door", "lin"), _seen("front-door", "alex", at=1)]
+    records.append(_seen("front-door", "lin", at=2))
+    # when decoded
+    matches = _decode(records)["Matches"]
+    # then one handled match each, in order of first sighting; Lin's second sighting joins his
+    assert [m["Best"]["Face"]["ExternalImageId"] for m in matches] == ["lin", "alex"]
+    assert [c["recordIndex"] for c in matches[0]["Coalesced"]] == [2]
+    assert matches[1]["Coalesced"] == []
+
+
+def test_two_faces_of_one_identity_in_one_record_are_coalesced() -> None:
+    record = _record(
+        _encode(_document("front-door", _face(_match("lin", 95.0)), _face(_match("lin", 97.0))))
+    )
+    [handled] = _decode([record])["Matches"]
+    assert handled["FaceIndex"] == 0
+    assert [(c["recordIndex"], c["faceIndex"]) for c in handled["Coalesced"]] == [(0, 1)]
+
+
+def test_unknown_faces_coalesce_per_camera() -> None:
+    # given unknown faces: two in one record and one more later on front-door, one on stage-left
+    records = [
+        _record(_encode(_document("front-door", _face(), _face()))),
+        _record(_encode(_document("stage-left", _face()))),
+        _record(_encode(_document("front-door", _face()))),
+    ]
+    # when decoded with unknown-face alerts on
+    unknown = _decode(records, unknown_face_alerts=True)["UnknownFaces"]
+    # then one handled unknown face per camera, the others coalesced into it
+    assert [u["Camera"] for u in unknown] == ["front-door", "stage-left"]
+    front, stage = unknown
+    assert [(c["recordIndex"], c["faceIndex"]) for c in front["Coalesced"]] == [(0, 1), (2, 0)]
+    assert all(c["similarity"] is None for c in front["Coalesced"])
+    assert stage["Coalesced"] == []
+
+
+def test_producer_timestamp_missing_is_null_and_arrival_still_listed() -> None:
+    document = _document("front-door", _face(_match("lin", 99.0)))
+    del document["InputInformation"]["KinesisVideo"]["ProducerTimestamp"]
+    records = [_seen("front-door", "lin"), _record(_encode(document), arrival=1_700_000_003.0)]
+    [handled] = _decode(records)["Matches"]
+    [joined] = handled["Coalesced"]
+    assert joined["producerTimestamp"] is None and joined["arrivalTimestamp"] == 1_700_000_003.0
+
+
+def test_malformed_record_keeps_its_batch_index_and_spares_the_others() -> None:
+    # given a malformed record between sightings of Lin and Alex
+    bad = _record("%%%")
+    # when the batch is decoded
+    batch = _decode([_seen("front-door", "lin"), bad, _seen("front-door", "alex", at=2)])
+    # then the record comes back as received, with its position and problem; the others proceed
+    assert batch["AnyMalformed"] is True
+    [malformed] = batch["Malformed"]
+    assert (malformed["RecordIndex"], malformed["Record"]) == (1, bad)
+    assert malformed["Problem"].startswith("'data' is not base64")
+    assert [m["RecordIndex"] for m in batch["Matches"]] == [0, 2]
+
+
+def test_batch_without_malformed_records_says_so() -> None:
+    batch = _decode([_seen("front-door", "lin")])
+    assert batch["AnyMalformed"] is False and batch["Malformed"] == []
 
 
 def test_each_problem_is_named() -> None:
@@ -61,15 +214,9 @@ def test_each_problem_is_named() -> None:
         _record(_encode(bad_camera)),
         _record(_encode(EVENT), arrival="yesterday"),
     ]
-    problems = [item["Problem"] for item in lambda_handler({"Records": records}, None)["records"]]
+    problems = [item["Problem"] for item in _decode(records)["Malformed"]]
     assert "not base64" in problems[0]
     assert "not UTF-8 JSON" in problems[1]
     assert "MatchedFaces[0].Face.ExternalImageId" in problems[2]
     assert "names no camera" in problems[3]
     assert "approximateArrivalTimestamp" in problems[4]
-
-
-def test_malformed_record_is_returned_as_received() -> None:
-    record = _record("%%%")
-    [item] = lambda_handler({"Records": [record]}, None)["records"]
-    assert item == {"Valid": False, "Record": record, "Problem": item["Problem"]}

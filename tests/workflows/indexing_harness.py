@@ -11,15 +11,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
+from asl_checks import ENV, indexing_settings
 from fake_rekognition import FakeRekognition, photo
 from moto import mock_aws
 
 from facewatch.local.bridge import rekognition as rekognition_bridge
 from workflows.indexing import build_indexing_definition
-from workflows.settings import AwsEnvironment, IndexingWorkflowSettings
+from workflows.settings import IndexingWorkflowSettings
 
-REGION = "us-east-1"
-ACCOUNT = "123456789012"
+REGION = ENV.region  # the shared settings fixture's environment
+ACCOUNT = ENV.account_id
 EXECUTION_TIMEOUT_SECONDS = 60.0
 
 
@@ -132,20 +133,9 @@ def s3_event(detail_type: str, bucket: str, key: str) -> dict[str, Any]:
     }
 
 
-def make_settings() -> IndexingWorkflowSettings:
-    return IndexingWorkflowSettings(
-        env=AwsEnvironment(region=REGION, account_id=ACCOUNT),
-        collection_id="facewatch-faces",
-        faces_bucket="facewatch-faces-bucket",
-        registry_table="facewatch-registry",
-        audit_bucket="facewatch-audit-bucket",
-        dead_letter_queue_url=f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/facewatch-dlq",
-    )
-
-
 @contextmanager
 def indexing_env() -> Iterator[IndexingEnv]:
-    settings = make_settings()
+    settings = indexing_settings()
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):  # type: ignore[arg-type]
         fake = FakeRekognition(region=REGION)
         with rekognition_bridge.install(fake):

@@ -100,7 +100,9 @@ def test_unknown_face_is_ignored_by_default(harness: MatchHarness) -> None:
     assert h.sns_messages() == []
     assert h.audit_objects() == {}
     # (faces without matches are not even iterated: no state transition)
-    assert json.loads(result["output"])["Records"][0] == {"Status": "handled", "Faces": []}
+    output = json.loads(result["output"])
+    assert output["Matches"] == [] and output["UnknownFaces"] == []
+    assert output["Summary"]["UnmatchedFaces"] == 1 and output["AnyMalformed"] is False
 
 
 def test_unknown_face_alerts_once_per_camera(harness: MatchHarness) -> None:
