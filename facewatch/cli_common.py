@@ -22,7 +22,7 @@ import typer
 from facewatch.local.state import (
     UnverifiableProcess,
     default_root,
-    is_local_server,
+    is_facewatch_process,
     pid_alive,
     read_state,
 )
@@ -166,7 +166,7 @@ def running_local(root: Path | None) -> dict[str, Any] | None:
         return None
     # After a crash the pid in local.json may belong to another process by now.
     try:
-        return state if is_local_server(state["pid"]) else None
+        return state if is_facewatch_process(state["pid"]) else None
     except UnverifiableProcess:
         return state  # cannot tell on this system: trust the state file, as before
 
