@@ -69,7 +69,6 @@ notifications = Notifications(
         webhook=config.webhook,
     ),
 )
-connections = notifications.connections
 workflow = Workflow(
     "workflow",
     WorkflowArgs(
@@ -92,20 +91,12 @@ workflow = Workflow(
         data_stream=analysis.data_stream,
         video_stream_arns=[stream.arn for stream in analysis.video_streams.values()],
         channels=ChannelInputs(
-            email_sender=config.email.sender if config.email else None,
-            email_recipients=config.email.recipients if config.email else (),
+            email=config.email,
+            slack=config.slack,
+            whatsapp=config.whatsapp,
+            webhook=config.webhook,
             sns_topic_arn=notifications.topic.arn if notifications.topic else None,
-            slack_connection_arn=connections["slack"].arn if "slack" in connections else None,
-            slack_channel=config.slack.channel if config.slack else None,
-            whatsapp_connection_arn=(
-                connections["whatsapp"].arn if "whatsapp" in connections else None
-            ),
-            whatsapp_phone_number_id=config.whatsapp.phone_number_id if config.whatsapp else None,
-            whatsapp_recipient=config.whatsapp.recipient if config.whatsapp else None,
-            webhook_connection_arn=(
-                connections["webhook"].arn if "webhook" in connections else None
-            ),
-            webhook_url=config.webhook.url if config.webhook else None,
+            connection_arns={c: conn.arn for c, conn in notifications.connections.items()},
         ),
         lambda_package=lambda_package,
     ),
@@ -132,37 +123,16 @@ names = pulumi.Output.all(
     stream=analysis.data_stream.name,
     audit=storage.audit_bucket.bucket,
 )
-
-
-def camera_outputs(values: dict[str, str]) -> dict[str, dict[str, str]]:
-    outputs: dict[str, dict[str, str]] = {}
-    for camera in config.cameras:
-        if config.analysis == "stream-processor":
-            run = commands.stream_processor_commands(camera.name, region)
-            producers = {
-                "webcamProducerCommand": commands.webcam_producer_command(camera.name, region),
-                "rtspProducerCommand": commands.rtsp_producer_command(camera.name, region),
-            }
-        else:
-            run = commands.edge_commands(
-                camera.name,
-                source=camera.source,
-                collection_id=values["collection"],
-                data_stream=values["stream"],
-                snapshot_bucket=values["audit"],
-                region=region,
-            )
-            producers = {}
-        outputs[camera.name] = {
-            "startProcessorCommand": run["start"],
-            "stopProcessorCommand": run["stop"],
-            "describeProcessorCommand": run["describe"],
-            **producers,
-        }
-    return outputs
-
-
-per_camera = names.apply(camera_outputs)
+per_camera = names.apply(
+    lambda v: commands.camera_outputs(
+        config.cameras,
+        config.analysis,
+        region,
+        collection_id=v["collection"],
+        data_stream=v["stream"],
+        snapshot_bucket=v["audit"],
+    )
+)
 pulumi.export("analysisMode", config.analysis)
 pulumi.export("region", region)
 pulumi.export("cameras", per_camera)
@@ -176,8 +146,8 @@ if len(config.cameras) == 1:
     for key in ("startProcessorCommand", "stopProcessorCommand", "describeProcessorCommand"):
         pulumi.export(key, single(key))
     if config.analysis == "stream-processor":
-        pulumi.export("webcamProducerCommand", commands.webcam_producer_command(only, region))
-        pulumi.export("rtspProducerCommand", commands.rtsp_producer_command(only, region))
+        for key, command in commands.producer_commands(only, region).items():
+            pulumi.export(key, command)
 pulumi.export(
     "enrolCommand",
     pulumi.Output.all(storage.faces_bucket.bucket, tables.registry.name).apply(

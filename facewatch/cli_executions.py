@@ -42,14 +42,19 @@ class Workflow(StrEnum):
     indexing = "indexing"
 
 
-def _target(**kwargs: Any) -> Target:
-    return resolve_target(**kwargs)
+# The Target field holding each workflow's state machine (`--state-machine` overrides it).
+STATE_MACHINE_FIELD = {
+    Workflow.match: "match_state_machine_arn",
+    Workflow.indexing: "indexing_state_machine_arn",
+}
+
+
+def _target(workflow: Workflow, state_machine: str | None, **kwargs: Any) -> Target:
+    return resolve_target(**kwargs, **{STATE_MACHINE_FIELD[workflow]: state_machine})
 
 
 def _state_machine(target: Target, workflow: Workflow) -> str:
-    if workflow is Workflow.match:
-        return target.require("match_state_machine_arn", "--state-machine")
-    return target.require("indexing_state_machine_arn", "--state-machine")
+    return target.require(STATE_MACHINE_FIELD[workflow], "--state-machine")
 
 
 def audit_records(target: Target, execution: dict[str, Any]) -> list[dict[str, Any]]:
@@ -122,16 +127,14 @@ def list_command(
     root: RootOpt = None,
 ) -> None:
     """List executions: status, person, camera, start time, notified or suppressed."""
-    field = (
-        "match_state_machine_arn" if workflow is Workflow.match else "indexing_state_machine_arn"
-    )
     target = _target(
+        workflow,
+        state_machine,
         endpoint_url=endpoint_url,
         stack=stack,
         region=region,
         root=root,
         audit_bucket=audit_bucket,
-        **{field: state_machine},
     )
     executions = list_executions(target, workflow, limit, status)
     if workflow is Workflow.indexing:
@@ -220,11 +223,8 @@ def show_command(
     root: RootOpt = None,
 ) -> None:
     """Show one execution state by state: inputs, outputs, errors."""
-    field = (
-        "match_state_machine_arn" if workflow is Workflow.match else "indexing_state_machine_arn"
-    )
     target = _target(
-        endpoint_url=endpoint_url, stack=stack, region=region, root=root, **{field: state_machine}
+        workflow, state_machine, endpoint_url=endpoint_url, stack=stack, region=region, root=root
     )
     arn = _execution_arn(target, workflow, execution)
     sfn = target.client("stepfunctions")

@@ -17,9 +17,12 @@ are run with `eval "$(pulumi stack output ...)"` or edited first, as the README 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from shlex import quote
 
+from infra.config import Camera
 from infra.config_checks import PROCESSOR_PREFIX
+from workflows.settings import AnalysisMode
 
 # Shell variable holding an RTSP URL (which often embeds a password): set in the shell,
 # never stored in stack config or outputs.
@@ -148,6 +151,48 @@ def rtsp_producer_command(camera: str, region: str) -> str:
         "! rtph264depay ! h264parse "
         f"! kvssink stream-name={quote(camera)} aws-region={quote(region)}"
     )
+
+
+def producer_commands(camera: str, region: str) -> dict[str, str]:
+    """The stream-processor mode's GStreamer commands feeding a camera's video stream."""
+    return {
+        "webcamProducerCommand": webcam_producer_command(camera, region),
+        "rtspProducerCommand": rtsp_producer_command(camera, region),
+    }
+
+
+def camera_outputs(
+    cameras: Sequence[Camera],
+    mode: AnalysisMode,
+    region: str,
+    *,
+    collection_id: str,
+    data_stream: str,
+    snapshot_bucket: str,
+) -> dict[str, dict[str, str]]:
+    """Each camera's start/stop/describe commands (and producers, in stream-processor mode)."""
+    outputs: dict[str, dict[str, str]] = {}
+    for camera in cameras:
+        if mode == "stream-processor":
+            run = stream_processor_commands(camera.name, region)
+            producers = producer_commands(camera.name, region)
+        else:
+            run = edge_commands(
+                camera.name,
+                source=camera.source,
+                collection_id=collection_id,
+                data_stream=data_stream,
+                snapshot_bucket=snapshot_bucket,
+                region=region,
+            )
+            producers = {}
+        outputs[camera.name] = {
+            "startProcessorCommand": run["start"],
+            "stopProcessorCommand": run["stop"],
+            "describeProcessorCommand": run["describe"],
+            **producers,
+        }
+    return outputs
 
 
 def enrol_command(faces_bucket: str, registry_table: str, region: str) -> str:

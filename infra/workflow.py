@@ -11,7 +11,7 @@ local mode and the tests use; the role policy is derived from that very definiti
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ import pulumi_aws as aws
 
 from infra import iam, snapshot_function, triggers
 from infra.config import WorkflowType
+from infra.config_channels import EmailSettings, SlackSettings, WebhookSettings, WhatsAppSettings
 from infra.lambda_function import PythonFunctionArgs, python_function
 from workflows.settings import (
     AnalysisMode,
@@ -76,18 +77,16 @@ def infra_statements(key_arn: str, region: str) -> list[iam.Statement]:
 
 @dataclass(frozen=True)
 class ChannelInputs:
-    """Channel values as Outputs; `Channels` is built from them inside `apply`."""
+    """The configured channels and the ARNs `Notifications` created for them (Outputs);
+    `Channels` is built from them inside `apply`."""
 
-    email_sender: str | None = None
-    email_recipients: tuple[str, ...] = ()
+    email: EmailSettings | None = None
+    slack: SlackSettings | None = None
+    whatsapp: WhatsAppSettings | None = None
+    webhook: WebhookSettings | None = None
     sns_topic_arn: pulumi.Output[str] | None = None
-    slack_connection_arn: pulumi.Output[str] | None = None
-    slack_channel: str | None = None
-    whatsapp_connection_arn: pulumi.Output[str] | None = None
-    whatsapp_phone_number_id: str | None = None
-    whatsapp_recipient: str | None = None
-    webhook_connection_arn: pulumi.Output[str] | None = None
-    webhook_url: str | None = None
+    # Channel name ("slack", "whatsapp", "webhook") -> its EventBridge connection's ARN.
+    connection_arns: dict[str, pulumi.Output[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -124,15 +123,15 @@ def _channels(c: ChannelInputs, v: dict[str, Any]) -> Channels:
     )
 
     return Channels(
-        email=EmailChannel(c.email_sender, c.email_recipients) if c.email_sender else None,
+        email=EmailChannel(c.email.sender, c.email.recipients) if c.email else None,
         sns=SnsChannel(v["sns"]) if v.get("sns") else None,
-        slack=SlackChannel(v["slack"], c.slack_channel or "") if v.get("slack") else None,
-        whatsapp=WhatsAppChannel(
-            v["whatsapp"], c.whatsapp_phone_number_id or "", c.whatsapp_recipient or ""
-        )
-        if v.get("whatsapp")
+        slack=SlackChannel(v["slack"], c.slack.channel) if c.slack and v.get("slack") else None,
+        whatsapp=WhatsAppChannel(v["whatsapp"], c.whatsapp.phone_number_id, c.whatsapp.recipient)
+        if c.whatsapp and v.get("whatsapp")
         else None,
-        webhook=WebhookChannel(v["webhook"], c.webhook_url or "") if v.get("webhook") else None,
+        webhook=WebhookChannel(v["webhook"], c.webhook.url)
+        if c.webhook and v.get("webhook")
+        else None,
     )
 
 
@@ -214,9 +213,7 @@ class Workflow(pulumi.ComponentResource):
             snapshot=self.snapshot_function.arn,
             decode=self.decode_function.arn,
             sns=c.sns_topic_arn,
-            slack=c.slack_connection_arn,
-            whatsapp=c.whatsapp_connection_arn,
-            webhook=c.webhook_connection_arn,
+            **c.connection_arns,
         ).apply(
             lambda v: MatchWorkflowSettings(
                 env=v["env"],

@@ -46,6 +46,7 @@ from workflows.indexing_asl import (
     aws_sdk,
     pass_state,
     pk,
+    registry_write,
     task,
 )
 from workflows.indexing_registry import registry_states
@@ -315,23 +316,18 @@ def _previous_faces_states(settings: IndexingWorkflowSettings) -> dict[str, Stat
             ],
             "Default": "Format face ids",
         },
-        "Forget face mapping": task(
-            "arn:aws:states:::dynamodb:deleteItem",
-            {
-                "TableName": settings.registry_table,
-                # The id stored with the key, so a key indexed under an older scheme is cleaned.
-                "Key": pk("States.Format('face#{}', $.previous.summary.externalImageId)"),
-            },
-            "DynamoDB",
-            ResultPath=None,
-            Next="Forget key mapping",
+        "Forget face mapping": registry_write(
+            "deleteItem",
+            settings.registry_table,
+            # The id stored with the key, so a key indexed under an older scheme is cleaned.
+            {"Key": pk("States.Format('face#{}', $.previous.summary.externalImageId)")},
+            "Forget key mapping",
         ),
-        "Forget key mapping": task(
-            "arn:aws:states:::dynamodb:deleteItem",
-            {"TableName": settings.registry_table, "Key": pk("$.object.keyItem")},
-            "DynamoDB",
-            ResultPath=None,
-            Next="Describe outcome",
+        "Forget key mapping": registry_write(
+            "deleteItem",
+            settings.registry_table,
+            {"Key": pk("$.object.keyItem")},
+            "Describe outcome",
         ),
     }
 

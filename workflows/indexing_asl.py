@@ -67,6 +67,17 @@ def task(resource: str, parameters: dict[str, Any], service: str, **fields: Any)
     return state
 
 
+def registry_write(action: str, table: str, request: dict[str, Any], next_state: str) -> State:
+    """A DynamoDB `putItem`/`deleteItem` on the registry table; its result is discarded."""
+    return task(
+        f"arn:aws:states:::dynamodb:{action}",
+        {"TableName": table, **request},
+        "DynamoDB",
+        ResultPath=None,
+        Next=next_state,
+    )
+
+
 def aws_sdk(service: str, action: str) -> str:
     return f"arn:aws:states:::aws-sdk:{service}:{action}"
 

@@ -8,12 +8,13 @@ name the person) or its removal -> the ``key#<key>`` item -> ``Describe outcome`
 
 from __future__ import annotations
 
-from workflows.indexing_asl import State, pk, task
+from workflows.indexing_asl import State, pk, registry_write
 from workflows.person_name import PERSON_NAME_ATTRIBUTE, PERSON_NAME_SOURCE_ATTRIBUTE
 from workflows.settings import IndexingWorkflowSettings
 
 
 def registry_states(settings: IndexingWorkflowSettings) -> dict[str, State]:
+    table = settings.registry_table
     face_item = {"pk": {"S.$": "$.object.faceItem"}, "ObjectKey": {"S.$": "$.object.key"}}
     return {
         # FaceIds as a DynamoDB list of strings: [{"S": id}, ...].
@@ -50,10 +51,10 @@ def registry_states(settings: IndexingWorkflowSettings) -> dict[str, State]:
         },
         # The name resolved from the tags (workflows.person_name) lets the match workflow skip
         # the tag lookup: one state from the face to its dedupe key.
-        "Save named face": task(
-            "arn:aws:states:::dynamodb:putItem",
+        "Save named face": registry_write(
+            "putItem",
+            table,
             {
-                "TableName": settings.registry_table,
                 "Item": {
                     **face_item,
                     PERSON_NAME_ATTRIBUTE: {
@@ -62,28 +63,18 @@ def registry_states(settings: IndexingWorkflowSettings) -> dict[str, State]:
                     PERSON_NAME_SOURCE_ATTRIBUTE: {"S.$": "$.person.name.Source"},
                 },
             },
-            "DynamoDB",
-            ResultPath=None,
-            Next="Save key mapping",
+            "Save key mapping",
         ),
-        "Save face mapping": task(
-            "arn:aws:states:::dynamodb:putItem",
-            {"TableName": settings.registry_table, "Item": face_item},
-            "DynamoDB",
-            ResultPath=None,
-            Next="Save key mapping",
+        "Save face mapping": registry_write(
+            "putItem", table, {"Item": face_item}, "Save key mapping"
         ),
-        "Forget old face mapping": task(
-            "arn:aws:states:::dynamodb:deleteItem",
-            {"TableName": settings.registry_table, "Key": pk("$.object.faceItem")},
-            "DynamoDB",
-            ResultPath=None,
-            Next="Save key mapping",
+        "Forget old face mapping": registry_write(
+            "deleteItem", table, {"Key": pk("$.object.faceItem")}, "Save key mapping"
         ),
-        "Save key mapping": task(
-            "arn:aws:states:::dynamodb:putItem",
+        "Save key mapping": registry_write(
+            "putItem",
+            table,
             {
-                "TableName": settings.registry_table,
                 "Item": {
                     "pk": {"S.$": "$.object.keyItem"},
                     "ExternalImageId": {"S.$": "$.object.externalImageId"},
@@ -92,8 +83,6 @@ def registry_states(settings: IndexingWorkflowSettings) -> dict[str, State]:
                     "UpdatedAt": {"S.$": "$$.State.EnteredTime"},
                 },
             },
-            "DynamoDB",
-            ResultPath=None,
-            Next="Describe outcome",
+            "Describe outcome",
         ),
     }

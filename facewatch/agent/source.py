@@ -188,6 +188,17 @@ class VideoSource:
         else:
             yield from self._live_frames()
 
+    def _sample(self, capture: Any, position: float, next_due: float) -> tuple[Any, float]:
+        """The grabbed frame (decoded) when `position` is on the sampling grid, else None;
+        and the grid time the next sample is due at."""
+        if position + GRID_TOLERANCE < next_due:
+            return None, next_due
+        ok, bgr = capture.retrieve()
+        if not ok or bgr is None:
+            return None, next_due
+        self.stats.frames_sampled += 1
+        return bgr, _next_due(next_due, position, self.period)
+
     def _file_frames(self) -> Iterator[Frame]:
         capture = self._open_file()
         # A file replays as if it were live from now: producer time = start + position.
@@ -199,14 +210,9 @@ class VideoSource:
                 index += 1
                 self.stats.frames_read += 1
                 position = max(0.0, float(capture.get(cv2.CAP_PROP_POS_MSEC)) / 1000.0)
-                if position + GRID_TOLERANCE < next_due:
-                    continue
-                ok, bgr = capture.retrieve()
-                if not ok or bgr is None:
-                    continue
-                next_due = _next_due(next_due, position, self.period)
-                self.stats.frames_sampled += 1
-                yield Frame(index, 0, position, start_epoch + position, bgr)
+                bgr, next_due = self._sample(capture, position, next_due)
+                if bgr is not None:
+                    yield Frame(index, 0, position, start_epoch + position, bgr)
         finally:
             capture.release()
         if index < 0:
@@ -230,14 +236,9 @@ class VideoSource:
                     # capture time is the frame's time.
                     now = self._monotonic()
                     position = now - segment_start
-                    if position + GRID_TOLERANCE < next_due:
-                        continue
-                    ok, bgr = capture.retrieve()
-                    if not ok or bgr is None:
-                        continue
-                    next_due = _next_due(next_due, position, self.period)
-                    self.stats.frames_sampled += 1
-                    yield Frame(index, segment, position, self._wall_clock(), bgr)
+                    bgr, next_due = self._sample(capture, position, next_due)
+                    if bgr is not None:
+                        yield Frame(index, segment, position, self._wall_clock(), bgr)
                 capture.release()
                 log_event(log, logging.WARNING, "source.dropped", source=self._safe_name())
                 capture = self._open_live(first=False)

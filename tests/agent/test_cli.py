@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import boto3
+import fake_pulumi
 import pytest
 from moto import mock_aws
 from typer.testing import CliRunner
@@ -141,15 +141,7 @@ STACK_OUTPUTS = {
 @pytest.fixture
 def pulumi(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     """A Pulumi CLI on PATH whose `stack output --json` prints STACK_OUTPUTS."""
-    commands: list[list[str]] = []
-
-    def fake_run(command: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
-        commands.append(command)
-        return subprocess.CompletedProcess(command, 0, stdout=json.dumps(STACK_OUTPUTS), stderr="")
-
-    monkeypatch.setattr(cli_common.shutil, "which", lambda name: f"/usr/bin/{name}")
-    monkeypatch.setattr(cli_common.subprocess, "run", fake_run)
-    return commands
+    return fake_pulumi.install(monkeypatch, STACK_OUTPUTS)
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from stack_configs import POLICY_CONFIGS
 from stack_harness import StackRun, run_stack
 
 from infra.lambda_function import PACKAGE_DIR_VARIABLE
@@ -41,3 +42,10 @@ def stack(lambda_package: Path) -> Callable[..., StackRun]:
         return cache[key]
 
     return run
+
+
+@pytest.fixture(scope="module", params=list(POLICY_CONFIGS))
+def policy_run(request: pytest.FixtureRequest, stack: Callable[..., StackRun]) -> StackRun:
+    """The stack run for each of POLICY_CONFIGS (the IAM and parliament tests)."""
+    values, secrets, region = POLICY_CONFIGS[request.param]
+    return stack(values, secrets, region=region)

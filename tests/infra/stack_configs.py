@@ -19,3 +19,10 @@ ALL_TOKENS = {
     "whatsappToken": "EAAG-whatsapp-secret-token",
     "webhookToken": "webhook-secret-token",
 }
+# (config values, secrets, region) of the runs every policy test checks: each channel and the
+# stream-processor mode in one region, the edge mode with three cameras in another.
+POLICY_CONFIGS = {
+    "stream-processor-all-channels": ({**ONE_CAMERA, **ALL_CHANNELS, "alarmEmail": "o@x.io"},
+                                      ALL_TOKENS, "us-east-1"),
+    "edge-three-cameras": ({**THREE_EDGE_CAMERAS, "unknownFaceAlerts": True}, {}, "eu-west-3"),
+}  # fmt: skip

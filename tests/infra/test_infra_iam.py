@@ -4,11 +4,9 @@ state machine roles equal to what their definitions need plus the written infra 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 
 import pytest
 from infra_policies import as_list, policies, role_policy
-from stack_configs import ALL_CHANNELS, ALL_TOKENS, ONE_CAMERA, THREE_EDGE_CAMERAS
 from stack_harness import ACCOUNT, StackRun
 
 from infra.workflow import infra_statements
@@ -17,23 +15,12 @@ from workflows.settings import AwsEnvironment
 # Statements whose Resource is "*" because the service has no resource-level permission
 # for those actions (AWS docs); each is added by infra with the reason next to it.
 RESOURCE_STAR_SIDS = {"InfraVendedLogDelivery", "InfraXRayTracing", "WriteTraces"}
-CONFIGS = {
-    "stream-processor-all-channels": ({**ONE_CAMERA, **ALL_CHANNELS, "alarmEmail": "o@x.io"},
-                                      ALL_TOKENS, "us-east-1"),
-    "edge-three-cameras": ({**THREE_EDGE_CAMERAS, "unknownFaceAlerts": True}, {}, "eu-west-3"),
-}  # fmt: skip
 
 
-@pytest.fixture(scope="module", params=list(CONFIGS))
-def run(request: pytest.FixtureRequest, stack: Callable[..., StackRun]) -> StackRun:
-    values, secrets, region = CONFIGS[request.param]
-    return stack(values, secrets, region=region)
-
-
-def allow_statements(run: StackRun, kinds: tuple[str, ...]) -> list[tuple[str, dict]]:
+def allow_statements(policy_run: StackRun, kinds: tuple[str, ...]) -> list[tuple[str, dict]]:
     return [
         (p.source.name, s)
-        for p in policies(run)
+        for p in policies(policy_run)
         if p.kind in kinds
         for s in p.statements
         if s["Effect"] == "Allow"
@@ -45,8 +32,8 @@ def allow_statements(run: StackRun, kinds: tuple[str, ...]) -> list[tuple[str, d
 KEY_ADMIN_SID = "AccountAdministersKeyThroughIam"
 
 
-def test_no_allow_statement_grants_a_wildcard_action(run: StackRun) -> None:
-    for source, statement in allow_statements(run, ("identity", "trust", "resource")):
+def test_no_allow_statement_grants_a_wildcard_action(policy_run: StackRun) -> None:
+    for source, statement in allow_statements(policy_run, ("identity", "trust", "resource")):
         if source == "storage-key" and statement.get("Sid") == KEY_ADMIN_SID:
             continue  # checked by the next test
         for action in as_list(statement["Action"]):
@@ -55,8 +42,8 @@ def test_no_allow_statement_grants_a_wildcard_action(run: StackRun) -> None:
             ), (source, statement)
 
 
-def test_the_only_wildcard_action_is_the_default_key_policy_statement(run: StackRun) -> None:
-    statements = json.loads(run.named("storage-key").inputs["policy"])["Statement"]
+def test_the_only_wildcard_action_is_the_default_key_policy_statement(policy_run: StackRun) -> None:
+    statements = json.loads(policy_run.named("storage-key").inputs["policy"])["Statement"]
 
     assert [s for s in statements if "kms:*" in as_list(s["Action"])] == [
         {
@@ -69,8 +56,8 @@ def test_the_only_wildcard_action_is_the_default_key_policy_statement(run: Stack
     ]
 
 
-def test_key_policy_delegates_to_iam_and_names_its_service_principals(run: StackRun) -> None:
-    statements = json.loads(run.named("storage-key").inputs["policy"])["Statement"]
+def test_key_policy_delegates_to_iam_and_names_its_service_principals(policy_run: StackRun) -> None:
+    statements = json.loads(policy_run.named("storage-key").inputs["policy"])["Statement"]
     by_sid = {s["Sid"]: s for s in statements}
 
     # The default key policy: without it the account could lock itself out of the key.
@@ -85,8 +72,8 @@ def test_key_policy_delegates_to_iam_and_names_its_service_principals(run: Stack
         )
 
 
-def test_identity_resources_are_scoped_to_arns(run: StackRun) -> None:
-    for source, statement in allow_statements(run, ("identity",)):
+def test_identity_resources_are_scoped_to_arns(policy_run: StackRun) -> None:
+    for source, statement in allow_statements(policy_run, ("identity",)):
         resources = as_list(statement["Resource"])
         if statement.get("Sid") in RESOURCE_STAR_SIDS:
             assert resources == ["*"]
@@ -96,8 +83,8 @@ def test_identity_resources_are_scoped_to_arns(run: StackRun) -> None:
             assert resource != "*" and not resource.endswith(":*:*"), (source, statement)
 
 
-def test_service_roles_trust_only_their_service_within_the_account(run: StackRun) -> None:
-    for role in run.of_type("aws:iam/role:Role"):
+def test_service_roles_trust_only_their_service_within_the_account(policy_run: StackRun) -> None:
+    for role in policy_run.of_type("aws:iam/role:Role"):
         (statement,) = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
         if "Service" not in statement["Principal"]:
             assert role.name == "analysis-camera-agent"
@@ -111,22 +98,22 @@ def test_service_roles_trust_only_their_service_within_the_account(run: StackRun
 
 @pytest.mark.parametrize("machine", ["match", "indexing"])
 def test_state_machine_role_is_its_definition_plus_the_infra_statements(
-    run: StackRun, machine: str
+    policy_run: StackRun, machine: str
 ) -> None:
     from workflows.permissions import policy_statements
 
-    declared = run.named(f"workflow-{machine}")
+    declared = policy_run.named(f"workflow-{machine}")
     definition = json.loads(declared.inputs["definition"])
-    env = AwsEnvironment(region=run.region, account_id=ACCOUNT)
-    key_arn = run.named("storage-key").outputs["arn"]
+    env = AwsEnvironment(region=policy_run.region, account_id=ACCOUNT)
+    key_arn = policy_run.named("storage-key").outputs["arn"]
 
     expected = [
         *policy_statements(definition, env, state_machine_arn=declared.outputs["arn"]),
-        *infra_statements(key_arn, run.region),
+        *infra_statements(key_arn, policy_run.region),
     ]
 
-    assert role_policy(run, f"workflow-{machine}-role") == json.loads(json.dumps(expected))
-    assert declared.inputs["roleArn"] == run.named(f"workflow-{machine}-role").outputs["arn"]
+    assert role_policy(policy_run, f"workflow-{machine}-role") == json.loads(json.dumps(expected))
+    assert declared.inputs["roleArn"] == policy_run.named(f"workflow-{machine}-role").outputs["arn"]
 
 
 def test_infra_statements_are_logging_xray_and_key_use_only() -> None:

@@ -11,9 +11,8 @@ import json
 from collections.abc import Callable
 
 import parliament
-import pytest
 from infra_policies import Policy, policies
-from stack_configs import ALL_CHANNELS, ALL_TOKENS, ONE_CAMERA, THREE_EDGE_CAMERAS
+from stack_configs import POLICY_CONFIGS
 from stack_harness import StackRun
 
 FAILING = {"MEDIUM", "HIGH", "CRITICAL"}
@@ -50,23 +49,10 @@ def excepted(policy: Policy, finding: object) -> bool:
     )
 
 
-CONFIGS = {
-    "stream-processor-all-channels": ({**ONE_CAMERA, **ALL_CHANNELS, "alarmEmail": "o@x.io"},
-                                      ALL_TOKENS, "us-east-1"),
-    "edge-three-cameras": ({**THREE_EDGE_CAMERAS, "unknownFaceAlerts": True}, {}, "eu-west-3"),
-}  # fmt: skip
-
-
-@pytest.fixture(scope="module", params=list(CONFIGS))
-def run(request: pytest.FixtureRequest, stack: Callable[..., StackRun]) -> StackRun:
-    values, secrets, region = CONFIGS[request.param]
-    return stack(values, secrets, region=region)
-
-
-def test_no_policy_has_an_unexplained_finding_of_medium_or_above(run: StackRun) -> None:
+def test_no_policy_has_an_unexplained_finding_of_medium_or_above(policy_run: StackRun) -> None:
     unexplained = []
     checked = 0
-    for policy in policies(run):
+    for policy in policies(policy_run):
         analyzed = parliament.analyze_policy_string(json.dumps(policy.document))
         checked += 1
         for finding in analyzed.findings:
@@ -86,7 +72,7 @@ def test_no_policy_has_an_unexplained_finding_of_medium_or_above(run: StackRun) 
 def test_every_exception_still_matches_a_finding(stack: Callable[..., StackRun]) -> None:
     """A stale exception would hide a future regression: each must be needed."""
     used = set()
-    for values, secrets, region in CONFIGS.values():
+    for values, secrets, region in POLICY_CONFIGS.values():
         for policy in policies(stack(values, secrets, region=region)):
             for finding in parliament.analyze_policy_string(json.dumps(policy.document)).findings:
                 detail = str(finding.detail)

@@ -3,10 +3,7 @@ CLI cannot be installed on these machines), read by output name, never from cons
 
 from __future__ import annotations
 
-import json
-import subprocess
-from typing import Any
-
+import fake_pulumi
 import pytest
 
 from facewatch import cli_common
@@ -37,15 +34,7 @@ OUTPUTS = {
 @pytest.fixture
 def pulumi_cli(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     """A fake `pulumi` on PATH whose `stack output --json` prints OUTPUTS; records commands."""
-    calls: list[list[str]] = []
-
-    def run(command: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
-        calls.append(command)
-        return subprocess.CompletedProcess(command, 0, stdout=json.dumps(OUTPUTS), stderr="")
-
-    monkeypatch.setattr(cli_common.shutil, "which", lambda name: f"/usr/bin/{name}")
-    monkeypatch.setattr(cli_common.subprocess, "run", run)
-    return calls
+    return fake_pulumi.install(monkeypatch, OUTPUTS)
 
 
 def test_stack_target_takes_every_name_from_its_output(pulumi_cli: list[list[str]]) -> None:
@@ -90,12 +79,7 @@ def test_flags_still_win_over_the_stack_outputs(pulumi_cli: list[list[str]]) -> 
 
 
 def test_output_that_is_not_json_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli_common.shutil, "which", lambda name: f"/usr/bin/{name}")
-    monkeypatch.setattr(
-        cli_common.subprocess,
-        "run",
-        lambda command, **kw: subprocess.CompletedProcess(command, 0, stdout="oops", stderr=""),
-    )
+    fake_pulumi.install(monkeypatch, OUTPUTS, stdout="oops")
 
     with pytest.raises(cli_common.CliError, match="printed no JSON"):
         cli_common.stack_outputs("prod")

@@ -10,8 +10,6 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError
-from moto import mock_aws
 from tenacity import wait_none
 
 from facewatch.local.delivery import DeadLetters
@@ -27,6 +25,8 @@ from facewatch.local.pipe import (
 )
 from workflows import pipe_settings
 from workflows.pipe_filter import filter_criteria, filter_pattern  # the stack's filters
+
+from .fakes import RefusingStepFunctions, mocked_aws, pass_state_machine
 
 REGION = "us-east-1"
 STREAM = "records"
@@ -62,20 +62,13 @@ def record(matched: bool) -> dict[str, Any]:
 
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+    with mocked_aws(monkeypatch):
         kinesis = boto3.client("kinesis", region_name=REGION)
         sfn = boto3.client("stepfunctions", region_name=REGION)
         kinesis.create_stream(StreamName=STREAM, ShardCount=1)
         sqs = boto3.client("sqs", region_name=REGION)
         dlq = sqs.create_queue(QueueName="dlq")["QueueUrl"]
-        arn = sfn.create_state_machine(
-            name="match",
-            definition=json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}),
-            roleArn="arn:aws:iam::123456789012:role/sfn",
-        )["stateMachineArn"]
+        arn = pass_state_machine(sfn, "match")
         yield {"kinesis": kinesis, "sfn": sfn, "arn": arn, "sqs": sqs, "dlq": dlq}
 
 
@@ -87,20 +80,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-class FlakyStepFunctions:
-    """Step Functions whose StartExecution fails `failures` times before it works."""
-
-    def __init__(self, sfn: Any, failures: int) -> None:
-        self.sfn, self.failures, self.calls = sfn, failures, 0
-
-    def start_execution(self, **kwargs: Any) -> Any:
-        self.calls += 1
-        if self.calls <= self.failures:
-            error = {"Error": {"Code": "ServiceUnavailable", "Message": "try later"}}
-            raise ClientError(error, "StartExecution")
-        return self.sfn.start_execution(**kwargs)
 
 
 def make_pipe(
@@ -282,7 +261,7 @@ def test_a_start_that_fails_then_works_is_retried_and_not_dead_lettered(
 ) -> None:
     # Given Step Functions refusing the first two StartExecution calls
     put_matches(aws, 1)
-    flaky = FlakyStepFunctions(aws["sfn"], failures=2)
+    flaky = RefusingStepFunctions(aws["sfn"], failures=2, code="ServiceUnavailable")
     # When the pipe delivers the record
     make_pipe(aws, sfn=flaky).poll_once()
     # Then the third attempt started the execution and the DLQ stays empty
@@ -296,7 +275,7 @@ def test_a_batch_still_failing_after_the_retries_goes_to_the_dlq_with_its_positi
 ) -> None:
     # Given Step Functions refusing every StartExecution, and two records on the stream
     put_matches(aws, 2)
-    flaky = FlakyStepFunctions(aws["sfn"], failures=10**6)
+    flaky = RefusingStepFunctions(aws["sfn"], failures=10**6, code="ServiceUnavailable")
     # When the pipe delivers them
     pipe = make_pipe(aws, sfn=flaky)
     pipe.poll_once()

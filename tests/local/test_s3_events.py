@@ -8,8 +8,6 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError
-from moto import mock_aws
 from tenacity import wait_none
 
 from facewatch.local.delivery import DeadLetters
@@ -21,26 +19,20 @@ from facewatch.local.s3_events import (
     s3_event,
 )
 
+from .fakes import ACCOUNT, RefusingStepFunctions, mocked_aws, pass_state_machine
+
 REGION = "us-east-1"
-ACCOUNT = "123456789012"
 FACES = "faces"
 
 
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+    with mocked_aws(monkeypatch):
         s3 = boto3.client("s3", region_name=REGION)
         sfn = boto3.client("stepfunctions", region_name=REGION)
         for bucket in (FACES, "other"):
             s3.create_bucket(Bucket=bucket)
-        arn = sfn.create_state_machine(
-            name="indexing",
-            definition=json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}),
-            roleArn=f"arn:aws:iam::{ACCOUNT}:role/sfn",
-        )["stateMachineArn"]
+        arn = pass_state_machine(sfn, "indexing")
         changes: list[tuple[str, str, str]] = []
         bridge = S3EventBridge(
             stepfunctions=sfn,
@@ -118,20 +110,6 @@ def test_event_builder_leaves_size_out_of_deletions() -> None:
     )
     assert "size" not in event["detail"]["object"]
     assert event["detail"]["object"]["etag"] == "e"
-
-
-class RefusingStepFunctions:
-    """Step Functions whose StartExecution fails `failures` times before it works."""
-
-    def __init__(self, sfn: Any, failures: int) -> None:
-        self.sfn, self.failures, self.calls = sfn, failures, 0
-
-    def start_execution(self, **kwargs: Any) -> Any:
-        self.calls += 1
-        if self.calls <= self.failures:
-            error = {"Error": {"Code": "ThrottlingException", "Message": "slow down"}}
-            raise ClientError(error, "StartExecution")
-        return self.sfn.start_execution(**kwargs)
 
 
 @pytest.fixture
