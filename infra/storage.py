@@ -30,6 +30,45 @@ class StorageArgs:
 # so, and the key policy's first statement lets that IAM policy apply.
 EVENTBRIDGE_CONNECTION_TAG = {"EventBridgeApiDestinations": "true"}
 
+# What the account may delegate through IAM for this key: every KMS action that applies to a
+# symmetric encryption key, named rather than `kms:*` (the project allows no `*` action).
+# Administration keeps PutKeyPolicy, so the key can never be locked out; the asymmetric, HMAC,
+# imported-material and custom-key-store actions are left out because this key has none.
+ACCOUNT_KEY_ACTIONS = [
+    "kms:CancelKeyDeletion",
+    "kms:CreateAlias",
+    "kms:CreateGrant",
+    "kms:Decrypt",
+    "kms:DeleteAlias",
+    "kms:DescribeKey",
+    "kms:DisableKey",
+    "kms:DisableKeyRotation",
+    "kms:EnableKey",
+    "kms:EnableKeyRotation",
+    "kms:Encrypt",
+    "kms:GenerateDataKey",
+    "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:GetKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:ListGrants",
+    "kms:ListKeyPolicies",
+    "kms:ListKeyRotations",
+    "kms:ListResourceTags",
+    "kms:PutKeyPolicy",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+    "kms:RetireGrant",
+    "kms:RevokeGrant",
+    "kms:RotateKeyOnDemand",
+    "kms:ScheduleKeyDeletion",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:UpdateAlias",
+    "kms:UpdateKeyDescription",
+]
+# What the services that encrypt for us (logs, queue, topic) do with the key.
+ENVELOPE_ENCRYPTION_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey"]
+
 
 def _key_policy(account_id: str, region: str, partition: str) -> str:
     """The default key policy (IAM decides for principals of the account) plus the services
@@ -39,15 +78,14 @@ def _key_policy(account_id: str, region: str, partition: str) -> str:
     return iam.document(
         [
             {
-                # AWS's default key policy statement, and the one exception to "no `*` action"
-                # (tests/infra/test_infra_iam.py checks it is exactly this): without it no IAM
-                # policy could grant the key (a key policy must allow the account to delegate),
-                # and if every key-policy principal were lost the key would be unmanageable
-                # without AWS Support. Principals still need an IAM policy to use the key.
+                # AWS's default key policy statement with its actions named: without it no
+                # IAM policy could grant the key (a key policy must allow the account to
+                # delegate), and if every key-policy principal were lost the key would be
+                # unmanageable without AWS Support. Principals still need an IAM policy.
                 "Sid": "AccountAdministersKeyThroughIam",
                 "Effect": "Allow",
                 "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
-                "Action": "kms:*",
+                "Action": ACCOUNT_KEY_ACTIONS,
                 "Resource": "*",
             },
             {
@@ -58,8 +96,10 @@ def _key_policy(account_id: str, region: str, partition: str) -> str:
                     "kms:Decrypt",
                     "kms:DescribeKey",
                     "kms:Encrypt",
-                    "kms:GenerateDataKey*",
-                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKey",
+                    "kms:GenerateDataKeyWithoutPlaintext",
+                    "kms:ReEncryptFrom",
+                    "kms:ReEncryptTo",
                 ],
                 "Resource": "*",
                 "Condition": {
@@ -74,7 +114,7 @@ def _key_policy(account_id: str, region: str, partition: str) -> str:
                 "Sid": "EventBridgeDeadLettersToEncryptedQueue",
                 "Effect": "Allow",
                 "Principal": {"Service": "events.amazonaws.com"},
-                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                "Action": ENVELOPE_ENCRYPTION_ACTIONS,
                 "Resource": "*",
                 "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
             },
@@ -82,7 +122,7 @@ def _key_policy(account_id: str, region: str, partition: str) -> str:
                 "Sid": "CloudWatchAlarmsPublishToEncryptedTopic",
                 "Effect": "Allow",
                 "Principal": {"Service": "cloudwatch.amazonaws.com"},
-                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                "Action": ENVELOPE_ENCRYPTION_ACTIONS,
                 "Resource": "*",
                 "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
             },
@@ -120,6 +160,8 @@ def tls_only_policy(bucket_arn: str) -> str:
     return iam.document(
         [
             {
+                # A Deny, not a grant: it must cover every S3 action, or a request over plain
+                # HTTP could use one left out. The one `*` action in the stack's policies.
                 "Sid": "DenyInsecureTransport",
                 "Effect": "Deny",
                 "Principal": "*",

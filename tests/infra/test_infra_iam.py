@@ -9,6 +9,7 @@ import pytest
 from infra_policies import as_list, policies, role_policy
 from stack_harness import ACCOUNT, StackRun
 
+from infra.storage import ACCOUNT_KEY_ACTIONS
 from infra.workflow import infra_statements
 from workflows.settings import AwsEnvironment
 
@@ -27,33 +28,37 @@ def allow_statements(policy_run: StackRun, kinds: tuple[str, ...]) -> list[tuple
     ]
 
 
-# The one statement allowed a `*` action: AWS's default key policy statement (reason in
-# infra/storage.py), exempted by Sid and checked to be exactly that statement.
 KEY_ADMIN_SID = "AccountAdministersKeyThroughIam"
 
 
 def test_no_allow_statement_grants_a_wildcard_action(policy_run: StackRun) -> None:
     for source, statement in allow_statements(policy_run, ("identity", "trust", "resource")):
-        if source == "storage-key" and statement.get("Sid") == KEY_ADMIN_SID:
-            continue  # checked by the next test
         for action in as_list(statement["Action"]):
-            assert "*" not in action or (
-                source == "storage-key" and action.startswith("kms:") and action[-1] == "*"
-            ), (source, statement)
+            assert "*" not in action, (source, statement)
 
 
-def test_the_only_wildcard_action_is_the_default_key_policy_statement(policy_run: StackRun) -> None:
-    statements = json.loads(policy_run.named("storage-key").inputs["policy"])["Statement"]
-
-    assert [s for s in statements if "kms:*" in as_list(s["Action"])] == [
-        {
-            "Sid": KEY_ADMIN_SID,
-            "Effect": "Allow",
-            "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
-            "Action": "kms:*",
-            "Resource": "*",
-        }
+def test_the_only_wildcard_action_is_the_tls_only_deny(policy_run: StackRun) -> None:
+    wildcard = [
+        (p.source.name, s["Sid"], s["Effect"], s["Action"])
+        for p in policies(policy_run)
+        for s in p.statements
+        if any("*" in a for a in as_list(s["Action"]))
     ]
+    assert wildcard
+    assert {(sid, effect, action) for _, sid, effect, action in wildcard} == {
+        ("DenyInsecureTransport", "Deny", "s3:*")
+    }
+
+
+def test_the_account_delegates_the_key_with_named_actions(policy_run: StackRun) -> None:
+    statements = json.loads(policy_run.named("storage-key").inputs["policy"])["Statement"]
+    root = next(s for s in statements if s["Sid"] == KEY_ADMIN_SID)
+
+    assert root["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}
+    assert root["Action"] == ACCOUNT_KEY_ACTIONS
+    # PutKeyPolicy keeps the key manageable: without it a lost principal would lock it out.
+    assert "kms:PutKeyPolicy" in root["Action"]
+    assert "kms:ScheduleKeyDeletion" in root["Action"]  # pulumi destroy
 
 
 def test_key_policy_delegates_to_iam_and_names_its_service_principals(policy_run: StackRun) -> None:
@@ -66,10 +71,7 @@ def test_key_policy_delegates_to_iam_and_names_its_service_principals(policy_run
     }
     for sid in set(by_sid) - {"AccountAdministersKeyThroughIam"}:
         assert "Condition" in by_sid[sid], sid
-        assert all(
-            "*" not in a or (a.endswith("*") and a.startswith("kms:"))
-            for a in by_sid[sid]["Action"]
-        )
+        assert all("*" not in a for a in by_sid[sid]["Action"])
 
 
 def test_identity_resources_are_scoped_to_arns(policy_run: StackRun) -> None:
