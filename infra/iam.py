@@ -62,6 +62,16 @@ def kms_via(
     }
 
 
+def write_logs(sid: str, log_group_arn: str) -> Statement:
+    """Write log streams (`:*`) into one log group."""
+    return {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": [f"{log_group_arn}:*"],
+    }
+
+
 def role(
     name: str,
     *,

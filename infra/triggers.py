@@ -65,9 +65,7 @@ def pipe_statements(
          "Resource": [dlq_arn]},
         {"Sid": "StartMatchWorkflow", "Effect": "Allow", "Action": ["states:StartExecution"],
          "Resource": [state_machine_arn]},
-        {"Sid": "WritePipeLog", "Effect": "Allow",
-         "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-         "Resource": [f"{log_group_arn}:*"]},
+        iam.write_logs("WritePipeLog", log_group_arn),
         iam.kms_via("DecryptRecordsEncryptDeadLetters", key_arn,
                     ["kms:Decrypt", "kms:GenerateDataKey"], ["kinesis", "sqs"], region),
     ]  # fmt: skip
