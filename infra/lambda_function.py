@@ -10,9 +10,9 @@ to deploy without the package rather than upload functions that fail on their fi
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -28,15 +28,6 @@ HANDLER_MODULES = ("snapshot", "decode")
 RUNTIME = "python3.12"
 
 
-@dataclass(frozen=True)
-class Account:
-    """Values known only once the provider answered: passed to the statement builders."""
-
-    account_id: str
-    partition: str
-    log_group_arn: str
-
-
 def package_dir() -> Path:
     """Where the built package is; a clear error naming the make target when it is not."""
     path = Path(os.environ.get(PACKAGE_DIR_VARIABLE) or PACKAGE_DIR)
@@ -50,16 +41,6 @@ def package_dir() -> Path:
     return path
 
 
-def own_logs_statement(log_group_arn: str) -> iam.Statement:
-    """The only permission every function has: write its own log streams."""
-    return {
-        "Sid": "WriteOwnLogs",
-        "Effect": "Allow",
-        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-        "Resource": [f"{log_group_arn}:*"],
-    }
-
-
 @dataclass(frozen=True)
 class PythonFunctionArgs:
     function_name: str
@@ -71,10 +52,8 @@ class PythonFunctionArgs:
     key_arn: pulumi.Input[str]
     log_retention_days: int
     package: Path
-    # Statements beyond writing its own logs, built once the inputs are known (the Outputs
-    # in `statement_inputs` are resolved and passed after the Account).
-    statements: Callable[..., list[iam.Statement]] | None = None
-    statement_inputs: Sequence[pulumi.Input[str]] = ()
+    # Statements beyond writing its own logs.
+    statements: pulumi.Output[list[iam.Statement]] | None = None
     environment: dict[str, pulumi.Input[str]] = field(default_factory=dict)
     # Active tracing needs X-Ray permissions in `statements` (X-Ray accepts only Resource "*").
     active_tracing: bool = False
@@ -93,22 +72,21 @@ def python_function(
         kms_key_id=args.key_arn,
         opts=pulumi.ResourceOptions(parent=parent),
     )
-    extra = args.statements
 
-    def statements(values: list[str]) -> list[iam.Statement]:
-        account_id, partition, *rest = values
+    def statements(values: list[Any]) -> list[iam.Statement]:
+        account_id, partition, extra = values
         # The ARN is derived from the fixed name (not log_group.arn) so the policy does not
-        # wait for the group; both name the same group.
+        # wait for the group; both name the same group. Writing its own log streams is the
+        # only permission every function has.
         group_arn = f"arn:{partition}:logs:{args.region}:{account_id}:log-group:{log_group_name}"
-        account = Account(account_id=account_id, partition=partition, log_group_arn=group_arn)
-        return [own_logs_statement(group_arn), *(extra(account, *rest) if extra else [])]
+        return [iam.write_logs("WriteOwnLogs", group_arn), *(extra or [])]
 
     role, policy = iam.role(
         f"{name}-role",
         trust=pulumi.Output.from_input(args.account_id).apply(
             lambda account: iam.service_trust("lambda.amazonaws.com", account_id=account)
         ),
-        statements=pulumi.Output.all(args.account_id, args.partition, *args.statement_inputs).apply(
+        statements=pulumi.Output.all(args.account_id, args.partition, args.statements).apply(
             statements
         ),
         parent=parent,

@@ -10,7 +10,7 @@ import pulumi
 import pulumi_aws as aws
 
 from infra import iam
-from infra.lambda_function import Account, PythonFunctionArgs, python_function
+from infra.lambda_function import PythonFunctionArgs, python_function
 from workflows.records import SNAPSHOT_PREFIX
 
 HANDLER = "handlers.snapshot.lambda_handler"
@@ -76,14 +76,13 @@ def snapshot_statements(
 def snapshot_function(
     name: str, args: SnapshotFunctionArgs, parent: pulumi.Resource
 ) -> aws.lambda_.Function:
-    def statements(_: Account, key_arn: str, bucket_arn: str, *streams: str) -> list[iam.Statement]:
-        return snapshot_statements(
-            region=args.region,
-            key_arn=key_arn,
-            audit_bucket_arn=bucket_arn,
-            video_stream_arns=list(streams),
+    statements = pulumi.Output.all(
+        args.key_arn, args.audit_bucket_arn, *args.video_stream_arns
+    ).apply(
+        lambda v: snapshot_statements(
+            region=args.region, key_arn=v[0], audit_bucket_arn=v[1], video_stream_arns=v[2:]
         )
-
+    )
     return python_function(
         name,
         PythonFunctionArgs(
@@ -97,7 +96,6 @@ def snapshot_function(
             log_retention_days=args.log_retention_days,
             package=args.package,
             statements=statements,
-            statement_inputs=[args.key_arn, args.audit_bucket_arn, *args.video_stream_arns],
             environment=args.environment,
             active_tracing=True,
         ),
