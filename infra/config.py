@@ -122,8 +122,9 @@ def _cameras(check: Checker) -> tuple[Camera, ...]:
     cameras: list[Camera] = []
     for index, item in enumerate(items):
         key = f"cameras[{index}]"
-        name, source = (item, None) if not isinstance(item, dict) else (item.get("name"), None)
+        name, source = item, None
         if isinstance(item, dict):
+            name = item.get("name")
             for extra in sorted(set(item) - {"name", "source"}):
                 check.fail(f"{key}.{extra}", "is not a known field", "use only name and source")
             source = item.get("source")
