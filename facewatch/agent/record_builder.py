@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from facewatch.engine.detection import bounding_box_ratios
 from workflows.records import SNAPSHOT_FIELD
 
 from .source import Frame
@@ -40,17 +41,9 @@ class FaceResult:
 def bounding_box(
     box: tuple[float, float, float, float], width: int, height: int
 ) -> dict[str, float]:
-    """A pixel box as Rekognition's BoundingBox: ratios of the frame, clipped to it."""
-    left = min(max(box[0], 0.0), float(width))
-    top = min(max(box[1], 0.0), float(height))
-    right = min(max(box[2], left), float(width))
-    bottom = min(max(box[3], top), float(height))
-    return {
-        "Width": round((right - left) / width, 6),
-        "Height": round((bottom - top) / height, 6),
-        "Left": round(left / width, 6),
-        "Top": round(top / height, 6),
-    }
+    """A pixel box as Rekognition's BoundingBox: ratios of the frame, clipped to it, rounded."""
+    ratios = bounding_box_ratios(box, width, height)
+    return {key: round(value, 6) for key, value in ratios.items()}
 
 
 class RecordBuilder:

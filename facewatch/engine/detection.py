@@ -49,16 +49,26 @@ class FaceBox:
 
     def bounding_box(self, image_width: int, image_height: int) -> dict[str, float]:
         """Rekognition ``BoundingBox``: ratios of the image size, clipped to the image."""
-        left = min(max(self.left, 0), image_width)
-        top = min(max(self.top, 0), image_height)
-        right = min(max(self.right, 0), image_width)
-        bottom = min(max(self.bottom, 0), image_height)
-        return {
-            "Width": (right - left) / image_width,
-            "Height": (bottom - top) / image_height,
-            "Left": left / image_width,
-            "Top": top / image_height,
-        }
+        return bounding_box_ratios(
+            (self.left, self.top, self.right, self.bottom), image_width, image_height
+        )
+
+
+def bounding_box_ratios(
+    box: tuple[float, float, float, float], image_width: int, image_height: int
+) -> dict[str, float]:
+    """A (left, top, right, bottom) pixel box as Rekognition's ``BoundingBox``: ratios of
+    the image size, clipped to the image (an inverted box becomes zero-sized)."""
+    left = min(max(box[0], 0), image_width)
+    top = min(max(box[1], 0), image_height)
+    right = min(max(box[2], left), image_width)
+    bottom = min(max(box[3], top), image_height)
+    return {
+        "Width": (right - left) / image_width,
+        "Height": (bottom - top) / image_height,
+        "Left": left / image_width,
+        "Top": top / image_height,
+    }
 
 
 def confidence_from_score(score: float) -> float:
