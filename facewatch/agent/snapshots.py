@@ -11,6 +11,7 @@ from typing import Any
 
 from workflows.records import SNAPSHOT_PREFIX
 
+from .errors import AgentError, error_code
 from .search import raise_for_aws_error
 
 
@@ -41,9 +42,8 @@ class SnapshotUploader:
 
 
 def _raise_for_s3_error(exc: BaseException, bucket: str) -> None:
-    from .errors import AgentError, error_code
-
-    if error_code(exc) == "NoSuchBucket":
+    # PutObject names a missing bucket NoSuchBucket; HeadBucket has no body, so just 404.
+    if error_code(exc) in {"404", "NoSuchBucket"}:
         raise AgentError(
             f"snapshot bucket {bucket!r} not found",
             "pass the audit bucket from the stack output with --snapshot-bucket",
@@ -53,8 +53,6 @@ def _raise_for_s3_error(exc: BaseException, bucket: str) -> None:
 
 def check_bucket(s3_client: Any, bucket: str) -> None:
     """Fail fast with an AgentError when the snapshot bucket is missing or unreachable."""
-    from .errors import AgentError, error_code
-
     try:
         s3_client.head_bucket(Bucket=bucket)
     except Exception as exc:
@@ -63,10 +61,5 @@ def check_bucket(s3_client: Any, bucket: str) -> None:
         # missing write permission then surfaces as one clear error on the first upload.
         if error_code(exc) in {"403", "AccessDenied", "Forbidden"}:
             return
-        if error_code(exc) in {"404", "NoSuchBucket"}:
-            raise AgentError(
-                f"snapshot bucket {bucket!r} not found",
-                "pass the audit bucket from the stack output with --snapshot-bucket",
-            ) from exc
-        raise_for_aws_error(exc)
+        _raise_for_s3_error(exc, bucket)
         raise
