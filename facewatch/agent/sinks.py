@@ -99,7 +99,6 @@ class KinesisSink:
         self._oldest: float | None = None
         self.sent = 0
         self.undelivered = 0
-        self.calls = 0
 
     def put(self, record: dict[str, Any], partition_key: str) -> None:
         data = encode_record(record)
@@ -168,7 +167,6 @@ class KinesisSink:
     def _put_once(self, entries: list[dict[str, Any]]) -> list[tuple[dict[str, Any], str]]:
         """One PutRecords call; the entries it rejected, each with its error code."""
         try:
-            self.calls += 1
             response = self.client.put_records(StreamName=self.stream_name, Records=entries)
         except Exception as exc:
             raise_for_aws_error(exc, stream=self.stream_name)

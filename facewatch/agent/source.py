@@ -78,8 +78,6 @@ Opener = Callable[[str | int], Any]
 @dataclass
 class SourceStats:
     frames_read: int = 0
-    frames_sampled: int = 0
-    reconnects: int = 0
 
 
 class VideoSource:
@@ -151,7 +149,6 @@ class VideoSource:
 
         capture = retrying(attempt)
         if not first or attempts > 1:
-            self.stats.reconnects += 1
             log_event(log, logging.INFO, "source.connected", source=self._safe_name())
         return capture
 
@@ -196,7 +193,6 @@ class VideoSource:
         ok, bgr = capture.retrieve()
         if not ok or bgr is None:
             return None, next_due
-        self.stats.frames_sampled += 1
         return bgr, _next_due(next_due, position, self.period)
 
     def _file_frames(self) -> Iterator[Frame]:

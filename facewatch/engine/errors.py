@@ -68,25 +68,3 @@ class InvalidPaginationTokenException(RekognitionError):
     """The NextToken does not belong to this listing."""
 
     code = "InvalidPaginationTokenException"
-
-
-ERRORS_BY_CODE: dict[str, type[RekognitionError]] = {
-    cls.code: cls
-    for cls in (
-        ResourceNotFoundException,
-        ResourceAlreadyExistsException,
-        InvalidParameterException,
-        InvalidImageFormatException,
-        ImageTooLargeException,
-        InvalidS3ObjectException,
-        InvalidPaginationTokenException,
-    )
-}
-
-
-def error_for(code: str, message: str) -> RekognitionError:
-    """Build the error class for a Rekognition error name (base class when unknown)."""
-    cls = ERRORS_BY_CODE.get(code)
-    if cls is None:
-        return RekognitionError(code, message)
-    return cls(message)
