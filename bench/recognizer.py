@@ -281,7 +281,6 @@ def _agent_pipeline(
     (in-process engine, Lin-Manuel Miranda enrolled). Returns (frames, seconds, seen, calls)."""
     from facewatch.agent import AgentConfig, ListSink, run
     from facewatch.agent.source import VideoSource
-    from facewatch.engine.engine import FaceEngine
 
     engine = FaceEngine(engine_root)
     engine.create_collection(CollectionId="bench")
@@ -323,8 +322,6 @@ def _agent_pipeline(
 
 def throughput(data: Path = DEFAULT_DATA, upsample: int = 0) -> dict[str, object]:
     """Frames per second over the whole clip, agent vs naive baseline, and recall per second."""
-    import tempfile
-
     import cv2
 
     from facewatch.engine.detection import detect_faces
