@@ -35,8 +35,9 @@ sys.path.insert(0, str(REPO))
 
 from facewatch.local import scenario  # noqa: E402
 from facewatch.local.resources import LocalResources  # noqa: E402
-from facewatch.local.server import LocalMode, processor_name  # noqa: E402
+from facewatch.local.server import LocalMode  # noqa: E402
 from facewatch.local.sink import captured  # noqa: E402
+from infra.commands import processor_name  # noqa: E402
 
 SHARED_CLIP = REPO.parent / "shared" / "data" / "video" / "short_hamilton_clip.mp4"
 CLIP = SHARED_CLIP if SHARED_CLIP.is_file() else REPO / "sample_data/video/short_hamilton_clip.mp4"
@@ -173,11 +174,8 @@ def settled_records_read(local: LocalMode) -> int:
     if local.pipe is None:
         raise RuntimeError("the local mode runs without its Pipe: no rate to measure")
     local.wait_idle(60)
-    while True:
-        before = local.pipe.stats.records_read
-        time.sleep(max(0.3, 3 * local.pipe_poll_interval))
-        if local.pipe.stats.records_read == before:
-            return before
+    scenario.wait_pipe_settled(local)
+    return local.pipe.stats.records_read
 
 
 def sustained_rate(

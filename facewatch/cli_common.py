@@ -12,6 +12,7 @@ import functools
 import json
 import shutil
 import subprocess
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -206,6 +207,14 @@ def resolve_target(
     if region:
         changes["region"] = region
     return replace(target, **changes)
+
+
+def execution_summary(sfn: Any, state_machine_arn: str) -> str:
+    """A state machine's executions counted by status: `1 failed, 5 succeeded`, or `none`."""
+    counts: Counter[str] = Counter()
+    for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=state_machine_arn):
+        counts.update(execution["status"] for execution in page["executions"])
+    return ", ".join(f"{n} {s.lower()}" for s, n in sorted(counts.items())) or "none"
 
 
 def cli_errors(function: F) -> F:

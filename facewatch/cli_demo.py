@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from facewatch.cli_common import CliError, cli_errors, console
+from facewatch.cli_common import CliError, cli_errors, console, execution_summary
 
 if TYPE_CHECKING:
     from facewatch.local.notifications import Alert
@@ -83,7 +83,7 @@ def alert_line(alert: Alert, s3: Any, root: Path) -> str:
 
 def _run(local: LocalMode, root: Path, timeout: float) -> None:
     from facewatch.local.notifications import AuditWatcher
-    from facewatch.local.scenario import enrol, executions_by_status, export_bucket, stream_camera
+    from facewatch.local.scenario import enrol, export_bucket, stream_camera
     from facewatch.local.sink import captured
 
     console().print(f"local endpoint {local.endpoint_url}  (state in {root})")
@@ -100,9 +100,12 @@ def _run(local: LocalMode, root: Path, timeout: float) -> None:
 
     with console().status(f"streaming {CLIP.name} on camera {CAMERA!r} ..."):
         alerts = stream_camera(local, CAMERA, watcher=watcher, on_alert=show, timeout=timeout)
-    summary = local.agent_summaries.get(f"facewatch-{CAMERA}")
-    matches = executions_by_status(local, local.resources.match_state_machine)
-    indexing = executions_by_status(local, local.resources.indexing_state_machine)
+    from infra.commands import processor_name
+
+    summary = local.agent_summaries.get(processor_name(CAMERA))
+    sfn, resources = local.client("stepfunctions"), local.resources
+    matches = execution_summary(sfn, resources.state_machine_arn(resources.match_state_machine))
+    indexing = execution_summary(sfn, resources.state_machine_arn(resources.indexing_state_machine))
     notified = [a for a in alerts if a.outcome == "notified"]
     suppressed = [a for a in alerts if a.outcome == "suppressed"]
     exported = export_bucket(s3, local.resources.audit_bucket, root)
@@ -113,7 +116,7 @@ def _run(local: LocalMode, root: Path, timeout: float) -> None:
             f"frames analysed {counters.frames_analysed}, faces {counters.faces}, "
             f"matches {counters.matches}, records sent {counters.records_sent}"
         )
-    console().print(f"match executions: {_counts(matches)}; indexing: {_counts(indexing)}")
+    console().print(f"match executions: {matches}; indexing: {indexing}")
     people = sorted({a.name for a in notified})
     console().print(
         f"notifications: {len(notified)} ({', '.join(people) or 'nobody'}); "
@@ -127,7 +130,3 @@ def _run(local: LocalMode, root: Path, timeout: float) -> None:
         f"what Slack/WhatsApp/webhook received: {len(captured(local.paths.sink))} "
         f"requests in {local.paths.sink}/"
     )
-
-
-def _counts(counts: dict[str, int]) -> str:
-    return ", ".join(f"{n} {s.lower()}" for s, n in sorted(counts.items())) or "none"

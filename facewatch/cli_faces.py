@@ -31,8 +31,8 @@ from facewatch.cli_common import (
     console,
     resolve_target,
 )
+from workflows.indexing import STATUS_TAG
 
-STATUS_TAG = "facewatch-status"
 NAME_TAG = "name"
 OUTCOME_TEXT = {
     "indexed": "indexed",

@@ -12,8 +12,16 @@ from typing import Annotated
 
 import typer
 
-from facewatch.cli_common import CliError, RootOpt, cli_errors, console, running_local
+from facewatch.cli_common import (
+    CliError,
+    RootOpt,
+    cli_errors,
+    console,
+    execution_summary,
+    running_local,
+)
 from facewatch.local.state import (
+    StatePaths,
     UnverifiableProcess,
     clear_state,
     default_root,
@@ -122,7 +130,7 @@ def up(
     cameras = _cameras(camera, config, webhook_url)
     root.mkdir(parents=True, exist_ok=True)
     clear_state(root)
-    log_file = root / "server.log"
+    log_file = StatePaths(root).log_file
     command = [
         sys.executable,
         "-m",
@@ -165,13 +173,15 @@ def up(
                 os.kill(child.pid, signal.SIGTERM)
                 raise CliError(f"not ready after {timeout:.0f}s", f"see {log_file}")
             time.sleep(0.2)
+    from infra.commands import processor_name
+
     console().print(f"[green]local mode running[/] at {state['endpointUrl']} (pid {child.pid})")
     console().print(f"  faces bucket   {state['facesBucket']}")
     console().print(f"  data stream    {state['dataStream']}")
     for name in state.get("cameras", {}):
         console().print(
             f"  camera {name}: aws --endpoint-url {state['endpointUrl']} rekognition "
-            f"start-stream-processor --name facewatch-{name}"
+            f"start-stream-processor --name {processor_name(name)}"
         )
     console().print(f"  state folder   {root}   (stop with: facewatch local down)")
 
@@ -194,12 +204,12 @@ def down(
         ours = is_local_server(pid)
     except UnverifiableProcess as error:
         raise CliError(
-            str(error), f"stop it yourself if it is, then delete {root / 'local.json'}"
+            str(error), f"stop it yourself if it is, then delete {StatePaths(root).state_file}"
         ) from error
     if not ours:
         clear_state(root)
         raise CliError(
-            f"process {pid} recorded in {root / 'local.json'} is not the facewatch local "
+            f"process {pid} recorded in {StatePaths(root).state_file} is not the facewatch local "
             "server (its pid was reused after a crash): not stopping it",
             "the stale record was removed; `facewatch local up` starts a new local mode",
         )
@@ -232,9 +242,4 @@ def status(root: RootOpt = None) -> None:
         console().print(f"  stream processor {processor['Name']}: {processor['Status']}")
     sfn = target.client("stepfunctions")
     for label, key in (("match", "matchStateMachineArn"), ("indexing", "indexingStateMachineArn")):
-        executions = sfn.list_executions(stateMachineArn=state[key])["executions"]
-        counts: dict[str, int] = {}
-        for execution in executions:
-            counts[execution["status"]] = counts.get(execution["status"], 0) + 1
-        summary = ", ".join(f"{n} {s.lower()}" for s, n in sorted(counts.items())) or "none"
-        console().print(f"  {label} executions: {summary}")
+        console().print(f"  {label} executions: {execution_summary(sfn, state[key])}")

@@ -13,19 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from .resources import LOCAL_ACCOUNT, LocalResources
-
-# The processor name the stack gives each camera's stream processor.
-PROCESSOR_PREFIX = "facewatch-"
-
-
-def processor_name(camera: str) -> str:
-    return f"{PROCESSOR_PREFIX}{camera}"
-
-
-def video_stream_arn(resources: LocalResources, camera: str) -> str:
-    """The Kinesis video stream ARN the stack would give this camera's stream."""
-    return f"arn:aws:kinesisvideo:{resources.region}:{LOCAL_ACCOUNT}:stream/{camera}/local"
+from .resources import LocalResources
 
 
 def stoppable(

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-STATUS_TAG = "facewatch-status"
+from workflows.indexing import STATUS_TAG
 
 
 @dataclass(frozen=True)

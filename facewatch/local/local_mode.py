@@ -12,8 +12,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from infra.commands import processor_name
+
 from . import moto_plumbing
-from .agent_runner import AgentRunner, processor_name, video_stream_arn
+from .agent_runner import AgentRunner
 from .delivery import DeadLetters
 from .faces_store import FacesStore
 from .persistence import TableSnapshot, reset_collection
@@ -212,7 +214,7 @@ class LocalMode:
         for camera in self.resources.cameras:
             rekognition.create_stream_processor(
                 Name=processor_name(camera),
-                Input={"KinesisVideoStream": {"Arn": self.video_stream_arn(camera)}},
+                Input={"KinesisVideoStream": {"Arn": self.resources.video_stream_arn(camera)}},
                 Output={"KinesisDataStream": {"Arn": self.resources.data_stream_arn}},
                 Settings={
                     "FaceSearch": {
@@ -222,9 +224,6 @@ class LocalMode:
                 },
                 RoleArn=self.resources.role_arn,
             )
-
-    def video_stream_arn(self, camera: str) -> str:
-        return video_stream_arn(self.resources, camera)
 
     def _make_pipe(self) -> KinesisPipe:
         from workflows.pipe_filter import filter_criteria

@@ -88,6 +88,10 @@ class LocalResources:
     def data_stream_arn(self) -> str:
         return self._arn("kinesis", f"stream/{self.data_stream}")
 
+    def video_stream_arn(self, camera: str) -> str:
+        """The Kinesis video stream ARN the stack would give this camera's stream."""
+        return self._arn("kinesisvideo", f"stream/{camera}/local")
+
     @property
     def dead_letter_queue(self) -> str:
         return f"{self.prefix}-dlq"

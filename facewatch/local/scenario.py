@@ -6,17 +6,20 @@ processor API, Step Functions listings, the audit bucket), exactly as a user wou
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from .notifications import Alert, AuditWatcher
-from .server import LocalMode, processor_name
+from infra.commands import processor_name
+from workflows.indexing import STATUS_TAG
 
-STATUS_TAG = "facewatch-status"
-# What `export_audit` copies out of the audit bucket (moto keeps it in memory only).
+from .notifications import Alert, AuditWatcher
+from .server import LocalMode
+
+# What `export_bucket` copies out of the audit bucket (moto keeps it in memory only).
 EXPORTED_PREFIXES = ("audit/", "snapshots/")
 
 
@@ -80,6 +83,18 @@ def remove(local: LocalMode, key: str, timeout: float = 60.0) -> None:
     )
 
 
+def wait_pipe_settled(local: LocalMode, deadline: float = math.inf) -> None:
+    """Wait until the Pipe's read count stops moving (it has read what was written so far),
+    or until `deadline` (a `time.monotonic()` value)."""
+    if local.pipe is None:
+        return
+    while time.monotonic() < deadline:
+        before = local.pipe.stats.records_read
+        time.sleep(max(0.3, 3 * local.pipe_poll_interval))
+        if local.pipe.stats.records_read == before:
+            return
+
+
 def stream_camera(
     local: LocalMode,
     camera: str,
@@ -108,12 +123,7 @@ def stream_camera(
             break
         time.sleep(0.3)
     # Let the pipe read the last records, then wait for the executions to finish.
-    if local.pipe is not None:
-        while time.monotonic() < deadline:
-            before = local.pipe.stats.records_read
-            time.sleep(max(0.3, 3 * local.pipe_poll_interval))
-            if local.pipe.stats.records_read == before:
-                break
+    wait_pipe_settled(local, deadline)
     local.wait_idle(max(1.0, deadline - time.monotonic()))
     drain()
     description = rekognition.describe_stream_processor(Name=name)
@@ -123,23 +133,6 @@ def stream_camera(
             "check the camera's video source (a readable file, webcam or stream URL)",
         )
     return alerts
-
-
-def executions_by_status(local: LocalMode, workflow: str) -> dict[str, int]:
-    sfn = local.client("stepfunctions")
-    arn = local.resources.state_machine_arn(workflow)
-    counts: dict[str, int] = {}
-    for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=arn):
-        for execution in page["executions"]:
-            counts[execution["status"]] = counts.get(execution["status"], 0) + 1
-    return counts
-
-
-def export_audit(local: LocalMode, folder: Path) -> int:
-    """Copy the audit bucket's audit records and snapshots to `folder` (same keys below it:
-    `folder/audit/...`, `folder/snapshots/...`); moto keeps them in memory only, so they
-    would be gone when the local mode stops. Returns the number of audit records."""
-    return export_bucket(local.client("s3"), local.resources.audit_bucket, folder)["audit/"]
 
 
 def export_bucket(

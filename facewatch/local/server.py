@@ -39,14 +39,11 @@ import signal
 import threading
 from pathlib import Path
 
-from .agent_runner import PROCESSOR_PREFIX, processor_name
 from .local_mode import LocalMode
 from .resources import LocalResources
-from .state import clear_state, write_state
+from .state import SERVER_MODULE, clear_state, write_state
 
-__all__ = ["PROCESSOR_PREFIX", "LocalMode", "main", "processor_name"]
-# What `local down` looks for in /proc/<pid>/cmdline before it signals a recorded pid.
-SERVER_MODULE = "facewatch.local.server"
+__all__ = ["LocalMode", "main"]
 
 log = logging.getLogger("facewatch.local")
 

@@ -96,9 +96,6 @@ class StreamProcessors:
         # Collections, IndexFaces, SearchFacesByImage, ...: the face engine answers.
         return getattr(self.engine, name)
 
-    def register_source(self, camera: str, source: str) -> None:
-        self.sources[camera] = source
-
     def _get(self, name: str) -> StreamProcessor:
         try:
             return self._processors[name]
