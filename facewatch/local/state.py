@@ -103,6 +103,7 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
+# What `local down` looks for in /proc/<pid>/cmdline before it signals a recorded pid.
 SERVER_MODULE = "facewatch.local.server"
 
 
@@ -137,20 +138,10 @@ def is_local_server(pid: int) -> bool:
 
 
 def is_facewatch_process(pid: int) -> bool:
-    """Whether `pid` is a process that may own `local.json`: the background server, or a
-    `facewatch demo` / test process that runs the local mode in-process (this very process).
+    """Whether `pid` is a process that may own `local.json`: the background server, or this
+    very process when it runs the local mode in-process and recorded it (the tests do).
 
     Looser than `is_local_server`, which guards `local down`'s signal; readers only need to
     tell a live local mode from a pid the OS has since given to an unrelated program.
     """
-    if pid == os.getpid():
-        return True
-    proc_cmdline = Path("/proc") / str(pid) / "cmdline"
-    if (Path("/proc") / "self" / "cmdline").exists():
-        try:
-            args = proc_cmdline.read_bytes().decode("utf-8", "replace").split("\0")
-        except OSError:
-            return False
-        # the `facewatch` console script (demo, local up) or `python -m facewatch.local.server`
-        return SERVER_MODULE in args or any(os.path.basename(arg) == "facewatch" for arg in args)
-    return is_local_server(pid)
+    return pid == os.getpid() or is_local_server(pid)
