@@ -63,16 +63,12 @@ SERVICES = ("rekognition", "kinesis", "s3", "sts")
 
 
 def _clients(region: str | None, endpoint_url: str | None) -> dict[str, Any]:
-    if endpoint_url:
-        # The local endpoint: its dummy credentials, so no AWS profile is asked for.
-        local = Target(origin="local", region=region or "us-east-1", endpoint_url=endpoint_url)
-        return {name: local.client(name) for name in SERVICES}
-    import boto3
-
-    session = boto3.session.Session(region_name=region)
-    if session.region_name is None:
-        raise AgentError("no AWS region configured", "pass --region or set AWS_REGION")
-    return {name: session.client(name, endpoint_url=endpoint_url) for name in SERVICES}
+    # `Target.client`: the local endpoint with its dummy credentials (no AWS profile asked
+    # for), else the AWS defaults; no region at all is a CliError.
+    if endpoint_url and not region:
+        region = "us-east-1"
+    target = Target(region=region, endpoint_url=endpoint_url)
+    return {name: target.client(name) for name in SERVICES}
 
 
 def _names(
