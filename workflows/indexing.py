@@ -33,6 +33,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from workflows.asl import State
 from workflows.indexing_asl import (
     AUDIT_PREFIX,
     FAILED_STATE,
@@ -42,7 +43,6 @@ from workflows.indexing_asl import (
     STATUS_TAG,
     STATUSES,
     TO_FAILURE,
-    State,
     aws_sdk,
     pass_state,
     pk,

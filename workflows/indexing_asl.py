@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-State = dict[str, Any]
+from workflows.asl import State, aws_sdk_errors, catch_all, retry
 
 STATUS_TAG = "facewatch-status"
 STATUSES = ("indexed", "no-face", "several-faces", "not-an-image")
@@ -14,21 +14,15 @@ FAILURE_ERROR = "facewatch.IndexingFailed"
 REJECTED_EVENT_ERROR = "facewatch.UnsupportedEvent"
 
 
-def errors(service: str, *names: str) -> list[str]:
-    # AWS names aws-sdk errors "<Service>.<Exception>" (Rekognition.InvalidImageFormatException);
-    # moto 5.2.5 spells the prefix in lower case (rekognition.InvalidImageFormatException).
-    # Catching both is valid on AWS and lets the very same definition run in moto.
-    return [f"{prefix}.{name}" for prefix in (service, service.lower()) for name in names]
-
-
-NOT_AN_IMAGE_ERRORS = errors(
+# aws-sdk errors in both spellings, AWS's and moto's (workflows.asl).
+NOT_AN_IMAGE_ERRORS = aws_sdk_errors(
     "Rekognition",
     "InvalidImageFormatException",
     "ImageTooLargeException",
     "InvalidParameterException",
 )
 _TRANSIENT = {
-    "Rekognition": errors(
+    "Rekognition": aws_sdk_errors(
         "Rekognition",
         "ThrottlingException",
         "ProvisionedThroughputExceededException",
@@ -39,29 +33,17 @@ _TRANSIENT = {
         "DynamoDB.ThrottlingException",
         "DynamoDB.InternalServerErrorException",
     ],
-    "S3": errors("S3", "S3Exception"),
+    "S3": aws_sdk_errors("S3", "S3Exception"),
     "SQS": ["SQS.SqsException", "SQS.AmazonSQSException"],
 }
 
 
-def retry(service: str) -> list[dict[str, Any]]:
-    return [
-        {
-            "ErrorEquals": _TRANSIENT[service],
-            "IntervalSeconds": 1,
-            "MaxAttempts": 3,
-            "BackoffRate": 2.0,
-            "JitterStrategy": "FULL",
-        }
-    ]
-
-
-TO_FAILURE = {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Send failure"}
+TO_FAILURE = catch_all("Send failure", "$.error")
 
 
 def task(resource: str, parameters: dict[str, Any], service: str, **fields: Any) -> State:
     state: State = {"Type": "Task", "Resource": resource, "Parameters": parameters}
-    state["Retry"] = retry(service)
+    state["Retry"] = retry(_TRANSIENT[service])
     state.update(fields)
     state.setdefault("Catch", [TO_FAILURE])
     return state

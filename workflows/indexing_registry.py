@@ -8,7 +8,8 @@ name the person) or its removal -> the ``key#<key>`` item -> ``Describe outcome`
 
 from __future__ import annotations
 
-from workflows.indexing_asl import State, pk, registry_write
+from workflows.asl import State
+from workflows.indexing_asl import pk, registry_write
 from workflows.person_name import PERSON_NAME_ATTRIBUTE, PERSON_NAME_SOURCE_ATTRIBUTE
 from workflows.settings import IndexingWorkflowSettings
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from workflows.asl import State
 from workflows.indexing_asl import (
     AUDIT_PREFIX,
     FAILED_STATE,
     FAILURE_ERROR,
     STATUS_TAG,
     TO_FAILURE,
-    State,
     aws_sdk,
     pass_state,
     task,

@@ -25,7 +25,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflows.match_common import LAMBDA_TRANSIENT, State, catch_all, dead_letter_state, retry
+from workflows.asl import State, catch_all, retry
+from workflows.match_common import LAMBDA_TRANSIENT, dead_letter_state
 from workflows.match_notify import (
     ADOPT_PERSON_STATE,
     DEDUPE_UNAVAILABLE_STATE,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from workflows.asl import State, catch_all, retry
 from workflows.match_common import (
     HTML_MESSAGE,
     HTTP_TRANSIENT,
@@ -19,11 +20,8 @@ from workflows.match_common import (
     SNS_TRANSIENT,
     SUBJECT,
     TEXT_MESSAGE,
-    State,
-    catch_all,
     dead_letter_state,
     match_context,
-    retry,
 )
 from workflows.settings import MatchWorkflowSettings
 

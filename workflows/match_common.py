@@ -1,19 +1,14 @@
-"""Shared pieces of the match workflow definition: error names, retriers, message texts.
+"""Shared pieces of the match workflow definition: error names, message texts, the DLQ state.
 
-Error names are listed in both spellings where moto differs from AWS: aws-sdk integrations
-fail with ``<Service>.<Exception>`` on AWS (``S3.NoSuchKeyException``,
-``SesV2.TooManyRequestsException``) but moto 5.2.5 derives the prefix from the lower-case
-SDK name (``s3.NoSuchKeyException``, ``sesv2.TooManyRequestsException``). Listing both is valid
-on AWS (an ``ErrorEquals`` entry that never occurs is inert) and lets moto exercise the path.
+aws-sdk error names are listed in both spellings (AWS and moto), see `workflows.asl`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from workflows.asl import State, aws_sdk_errors, catch_all, retry
 from workflows.settings import MatchWorkflowSettings
-
-State = dict[str, Any]
 
 # Optimised integrations (dynamodb:, sns:, sqs:, lambda:) use the same names on AWS and moto.
 LAMBDA_TRANSIENT = [
@@ -36,17 +31,12 @@ SNS_TRANSIENT = [
     "SNS.KMSThrottlingException",
     "SNS.SdkClientException",
 ]
-# aws-sdk integrations: both spellings (see module docstring).
-S3_NO_SUCH_KEY = ["S3.NoSuchKeyException", "s3.NoSuchKeyException"]
-S3_TRANSIENT = ["S3.S3Exception", "s3.s3Exception", "S3.SdkClientException"]
-SES_TRANSIENT = [
-    "SesV2.TooManyRequestsException",
-    "sesv2.TooManyRequestsException",
-    "SesV2.LimitExceededException",
-    "sesv2.LimitExceededException",
-    "SesV2.SesV2Exception",
-    "sesv2.sesv2Exception",
-]
+# aws-sdk integrations: both spellings (workflows.asl).
+S3_NO_SUCH_KEY = aws_sdk_errors("S3", "NoSuchKeyException")
+S3_TRANSIENT = [*aws_sdk_errors("S3", "S3Exception"), "S3.SdkClientException"]
+SES_TRANSIENT = aws_sdk_errors(
+    "SesV2", "TooManyRequestsException", "LimitExceededException", "SesV2Exception"
+)
 HTTP_TRANSIENT = [
     "States.Http.StatusCode.429",
     "States.Http.StatusCode.500",
@@ -57,23 +47,6 @@ HTTP_TRANSIENT = [
 ]
 
 UNKNOWN_PERSON = "Unknown person"
-
-
-def retry(errors: list[str], interval: int = 1, attempts: int = 3) -> list[dict[str, Any]]:
-    """One retrier with exponential backoff (x2) and full jitter, as AWS recommends."""
-    return [
-        {
-            "ErrorEquals": list(errors),
-            "IntervalSeconds": interval,
-            "MaxAttempts": attempts,
-            "BackoffRate": 2.0,
-            "JitterStrategy": "FULL",
-        }
-    ]
-
-
-def catch_all(next_state: str, result_path: str) -> dict[str, Any]:
-    return {"ErrorEquals": ["States.ALL"], "ResultPath": result_path, "Next": next_state}
 
 
 # ASL Format templates: '{}' placeholders; the literal text must not contain ' { } or \.

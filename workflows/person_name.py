@@ -13,9 +13,8 @@ wildcard paths then collect the owner and ``name`` values.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-State = dict[str, Any]
+from workflows.asl import State
 
 # The registry item attributes the indexing workflow writes and the match workflow reads.
 PERSON_NAME_ATTRIBUTE = "PersonName"
