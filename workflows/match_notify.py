@@ -11,16 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from workflows.asl import State, catch_all, retry
 from workflows.match_channels import channel_branches
-from workflows.match_common import (
-    LAMBDA_TRANSIENT,
-    S3_TRANSIENT,
-    State,
-    catch_all,
-    dead_letter_state,
-    match_context,
-    retry,
-)
+from workflows.match_common import LAMBDA_TRANSIENT, S3_TRANSIENT, dead_letter_state, match_context
 from workflows.settings import MatchWorkflowSettings
 
 SNAPSHOT_STATE = "TakeSnapshot"
@@ -83,10 +76,11 @@ def notify_states(settings: MatchWorkflowSettings) -> dict[str, State]:
     """From `SNAPSHOT_STATE` (and the suppressed/unavailable dedupe outcomes) to the audit."""
     branches = channel_branches(settings)
     after_snapshot = "Notify" if branches else "BuildWriteAudit"
+    channels: dict[str, Any] = {"channels.$": "$.Channels"} if branches else {"channels": []}
     notified_body = {
         "outcome": "notified",
         "dedupe.$": "$.Dedupe.Outcome",
-        "channels.$": "$.Channels" if branches else "$.NoChannels",
+        **channels,
         "snapshot.$": "$.Snapshot.Payload",
         **match_context(),
     }
@@ -185,9 +179,4 @@ def notify_states(settings: MatchWorkflowSettings) -> dict[str, State]:
             "ResultPath": "$.Channels",
             "Next": "BuildWriteAudit",
         }
-    else:
-        states[SNAPSHOT_STATE]["ResultPath"] = "$.Snapshot"
-        states["SnapshotUnavailable"]["Next"] = "BuildWriteAudit"
-        notified_body["channels"] = []
-        del notified_body["channels.$"]
     return states
