@@ -146,11 +146,6 @@ def _simple(action: str, resources: Callable[[_Scope], list[str]]) -> Deriver:
     return lambda scope: [Grant(action, r) for r in resources(scope)]
 
 
-def _index_faces(scope: _Scope) -> list[Grant]:
-    grants = [Grant("rekognition:IndexFaces", r) for r in scope.collection()]
-    return grants + _image_read(scope)
-
-
 def _image_read(scope: _Scope) -> list[Grant]:
     # Rekognition reads an S3Object image with the caller's permissions: s3:GetObject.
     image = scope.params.get("Image", {})
@@ -198,7 +193,7 @@ def _http_invoke(state_machine_arn: str | None) -> Deriver:
 
 
 _AWS_SDK: dict[tuple[str, str], Deriver] = {
-    ("rekognition", "indexFaces"): _index_faces,
+    ("rekognition", "indexFaces"): _collection_action("rekognition:IndexFaces", reads_image=True),
     ("rekognition", "deleteFaces"): _collection_action("rekognition:DeleteFaces"),
     ("rekognition", "searchFaces"): _collection_action("rekognition:SearchFaces"),
     ("rekognition", "searchFacesByImage"): _collection_action(
