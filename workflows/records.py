@@ -38,5 +38,5 @@ def edge_stream_arn(camera: str, *, region: str, account_id: str, partition: str
 
 
 def camera_from_stream_arn(stream_arn: str) -> str:
-    """The camera name a record belongs to (the workflow does the same with States.StringSplit)."""
+    """The camera name a record belongs to (handlers/decode.py reads it the same way, checked)."""
     return stream_arn.split("/")[1]

@@ -21,6 +21,7 @@ os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 
 from handlers import snapshot
+from workflows import records
 
 STREAM_ARN = "arn:aws:kinesisvideo:us-east-1:123456789012:stream/front-door/1700000000000"
 ENDPOINT = "https://b-1234.kinesisvideo.us-east-1.amazonaws.com"
@@ -199,3 +200,10 @@ def test_presigned_link_uses_the_configured_lifetime(s3: Any) -> None:
     # the s3 fixture sets url_expiry_seconds=600 (this client signs with an absolute Expires)
     query = parse_qs(urlsplit(result["url"]).query)
     assert abs(int(query["Expires"][0]) - time.time() - 600) < 30
+
+
+def test_snapshot_field_and_prefix_are_the_record_contracts() -> None:
+    # The Lambda package holds handlers/ only, so the handler keeps its own copies of the
+    # record contract's names (workflows/records.py; infra scopes s3:PutObject by the prefix).
+    assert snapshot.SNAPSHOT_FIELD == records.SNAPSHOT_FIELD
+    assert snapshot.SNAPSHOT_PREFIX == records.SNAPSHOT_PREFIX

@@ -1,7 +1,8 @@
 """Match workflow audit records: complete and correct for notified, suppressed and malformed.
 
 Field names are those the definition writes (workflows/match_notify.py ``notify_states``,
-workflows/match_common.py ``match_context``, workflows/match.py ``_record_states``).
+workflows/match_common.py ``match_context``, workflows/match.py ``_face_item`` and
+``_malformed_map``).
 """
 
 from __future__ import annotations
