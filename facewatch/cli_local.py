@@ -173,7 +173,7 @@ def up(
                 os.kill(child.pid, signal.SIGTERM)
                 raise CliError(f"not ready after {timeout:.0f}s", f"see {log_file}")
             time.sleep(0.2)
-    from infra.commands import processor_name
+    from workflows.records import processor_name
 
     console().print(f"[green]local mode running[/] at {state['endpointUrl']} (pid {child.pid})")
     console().print(f"  faces bucket   {state['facesBucket']}")

@@ -16,9 +16,8 @@ import pulumi
 import pulumi_aws as aws
 
 from infra import iam
-from infra.commands import processor_name
 from infra.config import Camera
-from workflows.records import SNAPSHOT_PREFIX
+from workflows.records import SNAPSHOT_PREFIX, processor_name
 from workflows.settings import AnalysisMode
 
 # Snapshots are read back from the video stream (GetImages at the frame's producer

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from shlex import quote
 
 from infra.config import Camera
-from infra.config_checks import PROCESSOR_PREFIX
+from workflows.records import processor_name
 from workflows.settings import AnalysisMode
 
 # Shell variable holding an RTSP URL (which often embeds a password): set in the shell,
@@ -42,10 +42,6 @@ def plain(value: str) -> str:
             "use letters, digits and @%+=:,./-_ only"
         )
     return value
-
-
-def processor_name(camera: str) -> str:
-    return f"{PROCESSOR_PREFIX}{camera}"
 
 
 def stream_processor_commands(camera: str, region: str) -> dict[str, str]:

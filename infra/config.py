@@ -35,13 +35,13 @@ from infra.config_checks import (
     COLLECTION_ID_RE,
     LOG_RETENTION_DAYS,
     NAMESPACE,
-    PROCESSOR_PREFIX,
     STREAM_PROCESSOR_REGIONS,
     TOPIC_ARN_RE,
     Checker,
     ConfigError,
     set_command,
 )
+from workflows.records import PROCESSOR_PREFIX
 from workflows.settings import AnalysisMode
 
 WorkflowType = Literal["STANDARD", "EXPRESS"]

@@ -12,6 +12,8 @@ from typing import Any
 
 import pulumi
 
+from workflows.records import PROCESSOR_PREFIX
+
 NAMESPACE = "facewatch"
 
 # Regions where Amazon Rekognition Video streaming face search (stream processors) exists.
@@ -46,7 +48,6 @@ LOG_RETENTION_DAYS = (
 # Kinesis Video Streams StreamName: [a-zA-Z0-9_.-]+, 1..256 characters (the video stream is
 # named after its camera). Rekognition StreamProcessorName: [a-zA-Z0-9_.\-]+, 1..128; the
 # processor is named PROCESSOR_PREFIX + camera, so the camera part gets 128 - len(prefix).
-PROCESSOR_PREFIX = "facewatch-"
 CAMERA_NAME_RE = re.compile(r"[a-zA-Z0-9_.-]+")
 CAMERA_NAME_MAX = 128 - len(PROCESSOR_PREFIX)
 # Rekognition CollectionId: [a-zA-Z0-9_.\-]+, 1..255 characters.

@@ -29,6 +29,13 @@ SNAPSHOT_FIELD = "FacewatchSnapshot"
 SNAPSHOT_PREFIX = "snapshots/"
 AUDIT_PREFIX = "audit/"
 EDGE_STREAM_SUFFIX = "edge"
+# Each camera's Rekognition stream processor (stream-processor mode, and the local mode's
+# stand-in) is named PROCESSOR_PREFIX + camera.
+PROCESSOR_PREFIX = "facewatch-"
+
+
+def processor_name(camera: str) -> str:
+    return f"{PROCESSOR_PREFIX}{camera}"
 
 
 def edge_stream_arn(camera: str, *, region: str, account_id: str, partition: str = "aws") -> str:

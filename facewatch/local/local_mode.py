@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from infra.commands import processor_name
+from workflows.records import processor_name
 
 from . import moto_plumbing
 from .agent_runner import AgentRunner

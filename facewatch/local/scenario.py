@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from infra.commands import processor_name
 from workflows.indexing import STATUS_TAG
+from workflows.records import processor_name
 
 from .notifications import Alert, AuditWatcher
 from .server import LocalMode
