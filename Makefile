@@ -27,6 +27,7 @@ typecheck: $(BIN)/.installed
 
 bench: $(BIN)/.installed
 	$(BIN)/python bench/workflow_cost.py
+	$(BIN)/python bench/camera_hour_cost.py
 	$(BIN)/python bench/recognizer.py
 	$(BIN)/python bench/end_to_end.py
 

@@ -176,6 +176,12 @@ def measure() -> dict[str, int]:
             }
 
 
+def express_cost(case: str) -> float:
+    """Dollars for one Express execution of `case`, at its assumed duration."""
+    gb_seconds = EXPRESS_MEMORY_GB * max(0.1, round(EXPRESS_SECONDS[case], 1))
+    return EXPRESS_PER_REQUEST + gb_seconds * EXPRESS_PER_GB_SECOND
+
+
 def main() -> None:
     counts = measure()
     print(
@@ -186,8 +192,7 @@ def main() -> None:
     print(f"{'case':<{width}}{'transitions':>12}{'Standard $/1k':>16}{'Express $/1k':>15}")
     for case, transitions in counts.items():
         standard = transitions * STANDARD_PER_TRANSITION * 1000
-        gb_seconds = EXPRESS_MEMORY_GB * max(0.1, round(EXPRESS_SECONDS[case], 1))
-        express = (EXPRESS_PER_REQUEST + gb_seconds * EXPRESS_PER_GB_SECOND) * 1000
+        express = express_cost(case) * 1000
         print(f"{case:<{width}}{transitions:>12}{standard:>16.4f}{express:>15.4f}")
     print("Express durations assumed:", ", ".join(f"{k} {v}s" for k, v in EXPRESS_SECONDS.items()))
     print(
