@@ -76,7 +76,6 @@ workflow = Workflow(
         region=region,
         account_id=account_id,
         partition=partition,
-        analysis_mode=config.analysis,
         workflow_type=config.workflow_type,
         dedupe_window_seconds=config.dedupe_window_seconds,
         unknown_face_alerts=config.unknown_face_alerts,

@@ -104,7 +104,6 @@ def _setup() -> tuple[dict[str, Any], str]:
     )
     settings = MatchWorkflowSettings(
         env=AwsEnvironment(REGION, ACCOUNT),
-        analysis_mode="stream-processor",
         registry_table="registry",
         dedupe_table="dedupe",
         faces_bucket="faces",

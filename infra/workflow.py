@@ -23,7 +23,6 @@ from infra.config import WorkflowType
 from infra.config_channels import EmailSettings, SlackSettings, WebhookSettings, WhatsAppSettings
 from infra.lambda_function import PythonFunctionArgs, python_function
 from workflows.settings import (
-    AnalysisMode,
     AwsEnvironment,
     Channels,
     IndexingWorkflowSettings,
@@ -95,7 +94,6 @@ class WorkflowArgs:
     region: str
     account_id: pulumi.Output[str]
     partition: pulumi.Output[str]
-    analysis_mode: AnalysisMode
     workflow_type: WorkflowType
     dedupe_window_seconds: int
     unknown_face_alerts: bool
@@ -217,7 +215,6 @@ class Workflow(pulumi.ComponentResource):
         ).apply(
             lambda v: MatchWorkflowSettings(
                 env=v["env"],
-                analysis_mode=args.analysis_mode,
                 registry_table=v["registry"],
                 dedupe_table=v["dedupe"],
                 faces_bucket=v["faces"],

@@ -81,7 +81,6 @@ class Channels:
 @dataclass(frozen=True)
 class MatchWorkflowSettings:
     env: AwsEnvironment
-    analysis_mode: AnalysisMode
     registry_table: str
     dedupe_table: str
     faces_bucket: str

@@ -179,7 +179,6 @@ class LocalResources:
     def match_settings(self, endpoint_url: str) -> MatchWorkflowSettings:
         return MatchWorkflowSettings(
             env=self.env,
-            analysis_mode="edge",
             registry_table=self.registry_table,
             dedupe_table=self.dedupe_table,
             faces_bucket=self.faces_bucket,

@@ -214,7 +214,6 @@ def match_settings(run: StackRun) -> Any:
 
     return MatchWorkflowSettings(
         env=AwsEnvironment(REGION, ACCOUNT),
-        analysis_mode="stream-processor",
         registry_table=outputs_of(run, "tables-registry")["name"],
         dedupe_table=outputs_of(run, "tables-dedupe")["name"],
         faces_bucket=outputs_of(run, "storage-faces")["bucket"],

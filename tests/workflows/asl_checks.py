@@ -177,12 +177,10 @@ ALL_CHANNELS = Channels(
 
 def match_settings(
     channels: Channels = ALL_CHANNELS,
-    analysis_mode: str = "stream-processor",
     unknown_face_alerts: bool = False,
 ) -> MatchWorkflowSettings:
     return MatchWorkflowSettings(
         env=ENV,
-        analysis_mode=analysis_mode,  # type: ignore[arg-type]
         registry_table="facewatch-registry",
         dedupe_table="facewatch-dedupe",
         faces_bucket="facewatch-faces-bucket",
@@ -205,7 +203,5 @@ def channel_subsets() -> Iterator[tuple[str, Channels]]:
 
 
 def match_settings_combinations() -> Iterator[tuple[str, MatchWorkflowSettings]]:
-    for (label, channels), mode, unknown in itertools.product(
-        channel_subsets(), ("stream-processor", "edge"), (False, True)
-    ):
-        yield f"{label}-{mode}-unknown{unknown}", match_settings(channels, mode, unknown)
+    for (label, channels), unknown in itertools.product(channel_subsets(), (False, True)):
+        yield f"{label}-unknown{unknown}", match_settings(channels, unknown)

@@ -272,7 +272,6 @@ def harness(
         base = http_endpoint.base_url
         settings = MatchWorkflowSettings(
             env=AwsEnvironment(region=REGION, account_id=ACCOUNT),
-            analysis_mode="stream-processor",
             registry_table="facewatch-registry",
             dedupe_table="facewatch-dedupe",
             faces_bucket="facewatch-faces",

@@ -50,7 +50,6 @@ def test_edge_snapshot_named_in_the_record_becomes_the_notification_link(
     # given an edge record whose crop the agent uploaded to the audit bucket, and Lin enrolled
     assert harness.settings.channels.sns is not None
     h = harness.deploy(
-        analysis_mode="edge",
         channels=Channels(sns=SnsChannel(harness.settings.channels.sns.topic_arn)),
     )
     record = copy.deepcopy(EDGE_RECORD)

@@ -46,7 +46,6 @@ def _edge_email_sns_webhook(h: MatchHarness) -> tuple[MatchHarness, dict[str, An
     """Edge mode with email, SNS and the webhook; Lin enrolled; his crop uploaded."""
     channels = h.settings.channels
     h = h.deploy(
-        analysis_mode="edge",
         channels=Channels(email=channels.email, sns=channels.sns, webhook=channels.webhook),
     )
     record = copy.deepcopy(EDGE_RECORD)

@@ -232,7 +232,7 @@ def test_tasks_inside_map_and_parallel_are_found() -> None:
 
 def test_sids_are_unique_stable_and_alphanumeric() -> None:
     definition = match.build_match_definition(
-        dict(match_settings_combinations())["all-edge-unknownTrue"]
+        dict(match_settings_combinations())["all-unknownTrue"]
     )
     first = policy_statements(definition, ENV, state_machine_arn=STATE_MACHINE_ARN)
     again = policy_statements(definition, ENV, state_machine_arn=STATE_MACHINE_ARN)
