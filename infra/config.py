@@ -28,8 +28,6 @@ from infra.config_channels import (
     channels,
 )
 from infra.config_checks import (
-    CAMERA_NAME_MAX,
-    CAMERA_NAME_RE,
     CAMERAS_EXAMPLE,
     CHANNELS,
     COLLECTION_ID_RE,
@@ -41,7 +39,7 @@ from infra.config_checks import (
     ConfigError,
     set_command,
 )
-from workflows.records import PROCESSOR_PREFIX
+from workflows.records import CAMERA_NAME_MAX, PROCESSOR_PREFIX, is_valid_camera_name
 from workflows.settings import AnalysisMode
 
 WorkflowType = Literal["STANDARD", "EXPRESS"]
@@ -136,11 +134,7 @@ def _cameras(check: Checker) -> tuple[Camera, ...]:
                     "outputs): give the agent an RTSP URL without them",
                 )
                 source = None
-        if (
-            not isinstance(name, str)
-            or not CAMERA_NAME_RE.fullmatch(name)
-            or (len(name) > CAMERA_NAME_MAX)
-        ):
+        if not isinstance(name, str) or not is_valid_camera_name(name):
             check.fail(
                 key,
                 f"camera name {name!r} is rejected by Kinesis Video Streams "

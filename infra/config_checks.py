@@ -12,8 +12,6 @@ from typing import Any
 
 import pulumi
 
-from workflows.records import PROCESSOR_PREFIX
-
 NAMESPACE = "facewatch"
 
 # Regions where Amazon Rekognition Video streaming face search (stream processors) exists.
@@ -45,11 +43,6 @@ LOG_RETENTION_DAYS = (
     3653,
 )
 
-# Kinesis Video Streams StreamName: [a-zA-Z0-9_.-]+, 1..256 characters (the video stream is
-# named after its camera). Rekognition StreamProcessorName: [a-zA-Z0-9_.\-]+, 1..128; the
-# processor is named PROCESSOR_PREFIX + camera, so the camera part gets 128 - len(prefix).
-CAMERA_NAME_RE = re.compile(r"[a-zA-Z0-9_.-]+")
-CAMERA_NAME_MAX = 128 - len(PROCESSOR_PREFIX)
 # Rekognition CollectionId: [a-zA-Z0-9_.\-]+, 1..255 characters.
 COLLECTION_ID_RE = re.compile(r"[a-zA-Z0-9_.-]{1,255}")
 # Deliberately simple: one @, no spaces, a dot in the domain. SES verifies the address anyway;

@@ -25,6 +25,8 @@ agent writes `edge_stream_arn(...)` for cameras without a video stream.
 
 from __future__ import annotations
 
+import re
+
 SNAPSHOT_FIELD = "FacewatchSnapshot"
 SNAPSHOT_PREFIX = "snapshots/"
 AUDIT_PREFIX = "audit/"
@@ -34,8 +36,21 @@ EDGE_STREAM_SUFFIX = "edge"
 PROCESSOR_PREFIX = "facewatch-"
 
 
+# Kinesis Video Streams StreamName: [a-zA-Z0-9_.-]+, 1..256 characters (the video stream is
+# named after its camera). Rekognition StreamProcessorName: [a-zA-Z0-9_.\-]+, 1..128; the
+# processor is named PROCESSOR_PREFIX + camera, so the camera part gets 128 - len(prefix).
+# The stack's config and the camera agent both apply this one rule, so a camera the agent
+# accepts can also be declared in the stack.
+CAMERA_NAME_RE = re.compile(r"[a-zA-Z0-9_.-]+")
+CAMERA_NAME_MAX = 128 - len(PROCESSOR_PREFIX)
+
+
 def processor_name(camera: str) -> str:
     return f"{PROCESSOR_PREFIX}{camera}"
+
+
+def is_valid_camera_name(name: str) -> bool:
+    return bool(CAMERA_NAME_RE.fullmatch(name)) and len(name) <= CAMERA_NAME_MAX
 
 
 def edge_stream_arn(camera: str, *, region: str, account_id: str, partition: str = "aws") -> str:

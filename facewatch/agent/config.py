@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Literal
 
-CAMERA_NAME = re.compile(r"[a-zA-Z0-9_.\-]{1,256}")
+from workflows.records import CAMERA_NAME_MAX, is_valid_camera_name
+
 SnapshotPolicy = Literal["matches", "all", "none"]
 
 
@@ -45,11 +45,12 @@ class AgentConfig:
     def __post_init__(self) -> None:
         from .errors import AgentError
 
-        if not CAMERA_NAME.fullmatch(self.camera):
+        if not is_valid_camera_name(self.camera):
             raise AgentError(
                 f"invalid camera name {self.camera!r}",
-                "use 1-256 letters, digits, '_', '.' or '-' (the name becomes the stream-name "
-                "segment of the record's StreamArn, as a Kinesis video stream name would)",
+                f"use 1-{CAMERA_NAME_MAX} letters, digits, '_', '.' or '-', the names the "
+                "stack accepts in facewatch:cameras (the name becomes the stream-name segment "
+                "of the record's StreamArn)",
             )
         if self.fps <= 0:
             raise AgentError(f"--fps must be positive, got {self.fps}", "use e.g. --fps 5")

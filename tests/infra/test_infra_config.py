@@ -10,7 +10,8 @@ import pytest
 import yaml
 
 from infra.config import KNOWN_KEYS, ConfigError, FacewatchConfig, load_config
-from infra.config_checks import CAMERA_NAME_MAX, STREAM_PROCESSOR_REGIONS
+from infra.config_checks import STREAM_PROCESSOR_REGIONS
+from workflows.records import CAMERA_NAME_MAX
 
 ROOT = Path(__file__).resolve().parents[2]
 
