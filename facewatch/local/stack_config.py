@@ -96,7 +96,7 @@ def check_local_webhook_url(url: str) -> str:
 
 
 def resources_from_config(
-    config: Any, *, cameras: Mapping[str, str] = (), webhook_url: str | None = None
+    config: Any, *, cameras: Mapping[str, str] | None = None, webhook_url: str | None = None
 ) -> LocalResources:
     """`LocalResources` holding the stack's settings (names stay the local ones)."""
     sources = {c.name: c.source for c in config.cameras if c.source}
