@@ -26,6 +26,23 @@ def aws_sdk_errors(service: str, *names: str) -> list[str]:
     return spellings
 
 
+# Transient errors of the services both workflows call, retried alike in both. Optimised
+# integrations (dynamodb:, sqs:) name errors the same on AWS and moto; S3 is an aws-sdk one.
+DYNAMODB_TRANSIENT = [
+    "DynamoDB.ProvisionedThroughputExceededException",
+    "DynamoDB.ThrottlingException",
+    "DynamoDB.RequestLimitExceeded",
+    "DynamoDB.InternalServerErrorException",
+]
+SQS_TRANSIENT = [
+    "SQS.RequestThrottledException",
+    "SQS.SdkClientException",
+    "SQS.SqsException",
+    "SQS.AmazonSQSException",
+]
+S3_TRANSIENT = [*aws_sdk_errors("S3", "S3Exception"), "S3.SdkClientException"]
+
+
 def retry(errors: list[str], interval: int = 1, attempts: int = 3) -> list[dict[str, Any]]:
     """One retrier with exponential backoff (x2) and full jitter, as AWS recommends."""
     return [

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflows.asl import State, aws_sdk_errors, catch_all, retry
+from workflows.asl import (
+    DYNAMODB_TRANSIENT,
+    S3_TRANSIENT,
+    SQS_TRANSIENT,
+    State,
+    aws_sdk_errors,
+    catch_all,
+    retry,
+)
 
 STATUS_TAG = "facewatch-status"
 STATUSES = ("indexed", "no-face", "several-faces", "not-an-image")
@@ -28,13 +36,9 @@ _TRANSIENT = {
         "ProvisionedThroughputExceededException",
         "InternalServerErrorException",
     ),
-    "DynamoDB": [
-        "DynamoDB.ProvisionedThroughputExceededException",
-        "DynamoDB.ThrottlingException",
-        "DynamoDB.InternalServerErrorException",
-    ],
-    "S3": aws_sdk_errors("S3", "S3Exception"),
-    "SQS": ["SQS.SqsException", "SQS.AmazonSQSException"],
+    "DynamoDB": DYNAMODB_TRANSIENT,
+    "S3": S3_TRANSIENT,
+    "SQS": SQS_TRANSIENT,
 }
 
 

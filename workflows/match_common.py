@@ -7,7 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflows.asl import State, aws_sdk_errors, catch_all, retry
+from workflows.asl import (
+    SQS_TRANSIENT,
+    State,
+    aws_sdk_errors,
+    catch_all,
+    retry,
+)
 from workflows.settings import MatchWorkflowSettings
 
 # Optimised integrations (dynamodb:, sns:, sqs:, lambda:) use the same names on AWS and moto.
@@ -17,14 +23,7 @@ LAMBDA_TRANSIENT = [
     "Lambda.SdkClientException",
     "Lambda.TooManyRequestsException",
 ]
-DYNAMODB_TRANSIENT = [
-    "DynamoDB.ProvisionedThroughputExceededException",
-    "DynamoDB.ThrottlingException",
-    "DynamoDB.RequestLimitExceeded",
-    "DynamoDB.InternalServerErrorException",
-]
 CONDITIONAL_CHECK_FAILED = "DynamoDB.ConditionalCheckFailedException"
-SQS_TRANSIENT = ["SQS.RequestThrottledException", "SQS.SdkClientException"]
 SNS_TRANSIENT = [
     "SNS.ThrottledException",
     "SNS.InternalErrorException",
@@ -33,7 +32,6 @@ SNS_TRANSIENT = [
 ]
 # aws-sdk integrations: both spellings (workflows.asl).
 S3_NO_SUCH_KEY = aws_sdk_errors("S3", "NoSuchKeyException")
-S3_TRANSIENT = [*aws_sdk_errors("S3", "S3Exception"), "S3.SdkClientException"]
 SES_TRANSIENT = aws_sdk_errors(
     "SesV2", "TooManyRequestsException", "LimitExceededException", "SesV2Exception"
 )

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflows.asl import State, catch_all, retry
+from workflows.asl import S3_TRANSIENT, State, catch_all, retry
 from workflows.match_channels import channel_branches
-from workflows.match_common import LAMBDA_TRANSIENT, S3_TRANSIENT, dead_letter_state, match_context
+from workflows.match_common import LAMBDA_TRANSIENT, dead_letter_state, match_context
 from workflows.settings import MatchWorkflowSettings
 
 SNAPSHOT_STATE = "TakeSnapshot"

@@ -24,14 +24,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflows.asl import State, catch_all, retry
-from workflows.match_common import (
-    CONDITIONAL_CHECK_FAILED,
-    DYNAMODB_TRANSIENT,
-    S3_NO_SUCH_KEY,
-    S3_TRANSIENT,
-    UNKNOWN_PERSON,
-)
+from workflows.asl import DYNAMODB_TRANSIENT, S3_TRANSIENT, State, catch_all, retry
+from workflows.match_common import CONDITIONAL_CHECK_FAILED, S3_NO_SUCH_KEY, UNKNOWN_PERSON
 from workflows.person_name import (
     PERSON_NAME_ATTRIBUTE,
     PERSON_NAME_SOURCE_ATTRIBUTE,
