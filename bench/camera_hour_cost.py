@@ -23,35 +23,45 @@ import workflow_cost
 KIB, GIB = 1024, 1024**3
 
 
-@dataclass(frozen=True)
-class Price:
-    dollars: float | None  # None: no published figure found; shown as `symbol`
-    text: str  # the price as the README states it, with its source number
-    symbol: str = ""
-
-
-# Sources are numbered as in the README's list under the table.
-PRICES: dict[str, Price] = {
-    "streaming": Price(None, "**not found** per minute of video [1]", symbol="P_min"),
-    "search": Price(0.001, "$0.001 per image, first 1M a month (third parties) [11]"),
-    "kvs_gb": Price(0.0085, "$0.0085/GB ingested, $0.0085/GB consumed [2]"),
-    "kvs_storage_gb_month": Price(0.023, "$0.023/GB-month [2]"),
-    "kds_stream_hour": Price(
-        0.04, "$0.04 per stream-hour, $0.08/GB in, $0.04/GB out (third party) [3]"
-    ),
-    "kds_in_gb": Price(0.08, "$0.08/GB in [3]"),
-    "kds_out_gb": Price(0.04, "$0.04/GB out [3]"),
-    "pipes_request": Price(0.40 / 1e6, "$0.40 per million requests after filtering [4]"),
-    "sfn_transition": Price(
-        workflow_cost.STANDARD_PER_TRANSITION, "$0.025 per 1,000 transitions [5]"
-    ),
-    "sfn_express": Price(None, "$1.00 per million requests [6] + $0.00001667/GB-s [7]"),
-    "dynamodb_write": Price(0.625 / 1e6, "$0.625 per million writes [8]"),
-    "s3_put": Price(0.005 / 1000, "PUT $0.005 per 1,000 [9]"),
-    "lambda": Price(None, "$0.20 per million requests, $0.00001667/GB-s [10]"),
+# us-east-1 rates in dollars per unit; None: no source gave it (shown as a symbol).
+RATES: dict[str, float | None] = {
+    "streaming": None,  # per minute of video
+    "search": 0.001,  # per image
+    "kvs_gb": 0.0085,  # per GB ingested, and per GB consumed
+    "kvs_storage_gb_month": 0.023,
+    "kds_stream_hour": 0.04,
+    "kds_in_gb": 0.08,
+    "kds_out_gb": 0.04,
+    "pipes_request": 0.40 / 1e6,
+    "dynamodb_write": 0.625 / 1e6,
+    "s3_put": 0.005 / 1000,
+    "lambda_request": 0.20 / 1e6,
+    "lambda_gb_second": 0.00001667,
 }
-LAMBDA_PER_REQUEST = 0.20 / 1e6
-LAMBDA_PER_GB_SECOND = 0.00001667
+SYMBOLS = {"streaming": "P_min"}
+STREAMING_ITEM = "Rekognition streaming face search (60 min)"
+# Each table row and its price as the README states it; sources are numbered as in the
+# README's list under the table.
+PRICE_TEXT = {
+    STREAMING_ITEM: "**not found** per minute of video [1]",
+    "Rekognition SearchFacesByImage": "$0.001 per image, first 1M a month (third parties) [11]",
+    "KVS ingestion and consumption by the processor": (
+        "$0.0085/GB ingested, $0.0085/GB consumed [2]"
+    ),
+    "KVS storage": "$0.023/GB-month [2]",
+    "Kinesis Data Streams on-demand": (
+        "$0.04 per stream-hour, $0.08/GB in, $0.04/GB out (third party) [3]"
+    ),
+    "EventBridge Pipes": "$0.40 per million requests after filtering [4]",
+    "Step Functions Standard (match workflow)": "$0.025 per 1,000 transitions [5]",
+    "Step Functions Express (instead of Standard)": (
+        "$1.00 per million requests [6] + $0.00001667/GB-s [7]"
+    ),
+    "DynamoDB on-demand": "$0.625 per million writes [8]",
+    "S3 audit objects": "PUT $0.005 per 1,000 [9]",
+    "S3 snapshot uploads by the agent": "PUT $0.005 per 1,000 [9]",
+    "Lambda (decode, snapshot)": "$0.20 per million requests, $0.00001667/GB-s [10]",
+}
 
 
 @dataclass(frozen=True)
@@ -76,6 +86,10 @@ class Workload:
     @property
     def records(self) -> float:
         return self.seconds_in_view * self.records_per_second
+
+    @property
+    def searches(self) -> float:
+        return self.seconds_in_view * self.searches_per_second
 
     @property
     def executions(self) -> float:
@@ -110,11 +124,10 @@ class Cost:
 
 
 def priced(key: str, quantity: float, override: Mapping[str, float]) -> Cost:
-    price = PRICES[key]
-    dollars = override.get(key, price.dollars)
-    if dollars is None:
-        return Cost(unknown=quantity, symbol=price.symbol)
-    return Cost(quantity * dollars)
+    rate = override.get(key, RATES[key])
+    if rate is None:
+        return Cost(unknown=quantity, symbol=SYMBOLS[key])
+    return Cost(quantity * rate)
 
 
 def workflow_costs(transitions: Mapping[str, int], w: Workload) -> tuple[Cost, Cost]:
@@ -145,13 +158,9 @@ def line_items(
     o = override or {}
     edge = mode == "edge"
     standard, express = workflow_costs(transitions, w)
-    items = {
-        "Rekognition streaming face search (60 min)": Cost()
-        if edge
-        else priced("streaming", 60, o),
-        "Rekognition SearchFacesByImage": priced("search", w.seconds_in_view, o)
-        if edge
-        else Cost(),
+    return {
+        STREAMING_ITEM: Cost() if edge else priced("streaming", 60, o),
+        "Rekognition SearchFacesByImage": priced("search", w.searches, o) if edge else Cost(),
         "KVS ingestion and consumption by the processor": Cost()
         if edge
         else priced("kvs_gb", 2 * w.video_gb, o),
@@ -171,13 +180,13 @@ def line_items(
         )
         if edge
         else Cost(),
-        "Lambda (decode, snapshot)": Cost(
-            (w.executions + w.notified) * LAMBDA_PER_REQUEST
-            + (w.executions * w.decode_gb_seconds + w.notified * w.snapshot_gb_seconds)
-            * LAMBDA_PER_GB_SECOND
+        "Lambda (decode, snapshot)": priced("lambda_request", w.executions + w.notified, o)
+        + priced(
+            "lambda_gb_second",
+            w.executions * w.decode_gb_seconds + w.notified * w.snapshot_gb_seconds,
+            o,
         ),
     }
-    return items
 
 
 def totals(items: Mapping[str, Cost]) -> tuple[Cost, Cost]:
@@ -204,27 +213,12 @@ WORKLOADS = {
     "*f* = 10 %": Workload(in_view=0.1, notified=6),  # six one-minute visits
     "*f* = 100 %": Workload(in_view=1.0, notified=12),  # one per 300-s dedupe window
 }
-PRICE_KEYS = {
-    "Rekognition streaming face search (60 min)": "streaming",
-    "Rekognition SearchFacesByImage": "search",
-    "KVS ingestion and consumption by the processor": "kvs_gb",
-    "KVS storage": "kvs_storage_gb_month",
-    "Kinesis Data Streams on-demand": "kds_stream_hour",
-    "EventBridge Pipes": "pipes_request",
-    "Step Functions Standard (match workflow)": "sfn_transition",
-    "Step Functions Express (instead of Standard)": "sfn_express",
-    "DynamoDB on-demand": "dynamodb_write",
-    "S3 audit objects": "s3_put",
-    "S3 snapshot uploads by the agent": "s3_put",
-    "Lambda (decode, snapshot)": "lambda",
-}
 
 
 def price_text(item: str, override: Mapping[str, float]) -> str:
-    key = PRICE_KEYS[item]
-    if key in override:
-        return f"${override[key]:g} (given on the command line)"
-    return PRICES[key].text
+    if item == STREAMING_ITEM and "streaming" in override:
+        return f"${override['streaming']:g} (given on the command line)"
+    return PRICE_TEXT[item]
 
 
 def markdown_table(
@@ -237,11 +231,12 @@ def markdown_table(
     }
     header = "| item | price (source) | " + " | ".join(f"{m}, {lbl}" for m, lbl, _ in columns)
     lines = [header + " |", "|---" * (len(columns) + 2) + "|"]
-    for item in PRICE_KEYS:
+    for item in PRICE_TEXT:
         cells = [money(tables[mode, label][item]) for mode, label, _ in columns]
         lines.append(f"| {item} | {price_text(item, override or {})} | " + " | ".join(cells) + " |")
+    sums = [totals(tables[mode, label]) for mode, label, _ in columns]
     for index, name in enumerate(("Standard", "Express")):
-        cells = [money(totals(tables[mode, label])[index]) for mode, label, _ in columns]
+        cells = [money(total[index]) for total in sums]
         lines.append(f"| **total, {name}** | | " + " | ".join(f"**{c}**" for c in cells) + " |")
     return "\n".join(lines)
 
