@@ -26,7 +26,7 @@ from __future__ import annotations
 from typing import Any
 
 from workflows.asl import State, catch_all, retry
-from workflows.match_common import LAMBDA_TRANSIENT, dead_letter_state
+from workflows.match_common import LAMBDA_TRANSIENT, dead_letter_state, sighting_fields
 from workflows.match_notify import (
     ADOPT_PERSON_STATE,
     DEDUPE_UNAVAILABLE_STATE,
@@ -95,20 +95,16 @@ def _face_item(settings: MatchWorkflowSettings, match: dict[str, Any]) -> dict[s
         "MaxSimilarity.$": f"{item}.MaxSimilarity",
         "AuditPrefix.$": "$.AuditPrefix",
         "Match": match,
-        "Sighting": {
-            "camera.$": f"{item}.Camera",
-            **(
-                {"similarity.$": match["Similarity.$"]}
-                if "Similarity.$" in match
-                else {"similarity": None}
-            ),
-            "maxSimilarity.$": f"{item}.MaxSimilarity",
-            "arrivalSeconds.$": f"{item}.ArrivalSeconds",
-            "face.$": f"{item}.Face",
-            "record": {"kinesis.$": f"{item}.Kinesis", "data.$": f"{item}.Decoded"},
-            "coalesced.$": f"{item}.Coalesced",
-            "executionArn.$": "$$.Execution.Id",
-        },
+        "Sighting": sighting_fields(
+            camera=f"{item}.Camera",
+            similarity=match.get("Similarity.$"),
+            max_similarity=f"{item}.MaxSimilarity",
+            arrival_seconds=f"{item}.ArrivalSeconds",
+            face=f"{item}.Face",
+            kinesis=f"{item}.Kinesis",
+            decoded=f"{item}.Decoded",
+            coalesced=f"{item}.Coalesced",
+        ),
         "Suppressed": {"outcome": "suppressed", "dedupe": "suppressed"},
     }
 

@@ -62,20 +62,48 @@ SUBJECT = "States.Format('facewatch: {} on camera {}', $.Person.Name, $.Camera)"
 SNS_SUBJECT = "States.Format('facewatch: match on camera {}', $.Camera)"
 
 
+def sighting_fields(
+    *,
+    camera: str,
+    similarity: str | None,
+    max_similarity: str,
+    arrival_seconds: str,
+    face: str,
+    kinesis: str,
+    decoded: str,
+    coalesced: str,
+) -> dict[str, Any]:
+    """The fields of an audit record or DLQ message that describe a sighting, read from the
+    given JSONPaths: the face Map's item (``Sighting``) and a face branch's state
+    (`match_context`) hold them under different paths. ``similarity`` None: no matched face."""
+    return {
+        "camera.$": camera,
+        **({"similarity.$": similarity} if similarity else {"similarity": None}),
+        # The highest similarity among this match and the sightings coalesced into it.
+        "maxSimilarity.$": max_similarity,
+        "arrivalSeconds.$": arrival_seconds,
+        "face.$": face,
+        "record": {"kinesis.$": kinesis, "data.$": decoded},
+        # Later sightings of the same face on the same camera in this batch (handlers/decode.py).
+        "coalesced.$": coalesced,
+        "executionArn.$": "$$.Execution.Id",
+    }
+
+
 def match_context() -> dict[str, Any]:
     """What a DLQ message or an audit record says about the match being handled."""
     return {
         "person.$": "$.Person",
-        "camera.$": "$.Camera",
-        "similarity.$": "$.Match.Similarity",
-        # The highest similarity among this match and the sightings coalesced into it.
-        "maxSimilarity.$": "$.MaxSimilarity",
-        "arrivalSeconds.$": "$.Now",
-        "face.$": "$.Face",
-        "record": {"kinesis.$": "$.Kinesis", "data.$": "$.Decoded"},
-        # Later sightings of the same face on the same camera in this batch (handlers/decode.py).
-        "coalesced.$": "$.Coalesced",
-        "executionArn.$": "$$.Execution.Id",
+        **sighting_fields(
+            camera="$.Camera",
+            similarity="$.Match.Similarity",
+            max_similarity="$.MaxSimilarity",
+            arrival_seconds="$.Now",
+            face="$.Face",
+            kinesis="$.Kinesis",
+            decoded="$.Decoded",
+            coalesced="$.Coalesced",
+        ),
     }
 
 
