@@ -27,6 +27,7 @@ lambda_package = package_dir()
 storage = Storage(
     "storage",
     StorageArgs(
+        prefix=prefix,
         account_id=account_id,
         region=region,
         partition=partition,
@@ -130,6 +131,7 @@ per_camera = names.apply(
         collection_id=v["collection"],
         data_stream=v["stream"],
         snapshot_bucket=v["audit"],
+        threshold=config.face_match_threshold,
     )
 )
 pulumi.export("analysisMode", config.analysis)

@@ -6,8 +6,9 @@ are not expanded, so the start/stop/describe commands hold no quote, no variable
 that needs quoting: every word is one `shlex.quote` leaves as it is (letters, digits and
 `@%+=:,./-_`), so the command also runs when pasted (one exception: the backslash escaping a
 dot of a camera name in an edge stop pattern, see `agent_stop_pattern`). Credentials are never
-part of a command: the AWS CLI, kvssink and the camera agent read them from the environment
-(AWS_PROFILE or AWS_ACCESS_KEY_ID/...).
+part of a command: the AWS CLI and the camera agent read them from the environment (AWS_PROFILE
+or AWS_ACCESS_KEY_ID/...); kvssink reads AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/
+AWS_SESSION_TOKEN (not AWS_PROFILE), hence the README's `aws configure export-credentials`.
 
 The producer commands (`webcamProducerCommand`, `rtspProducerCommand`) and `enrolCommand` are
 not held to this: the RTSP pipeline reads `"$RTSP_URL"` (the URL usually embeds a password,
@@ -67,8 +68,12 @@ def camera_agent_command(
     data_stream: str,
     snapshot_bucket: str,
     region: str,
+    threshold: float,
 ) -> str:
     """The edge-mode camera agent: samples frames, searches faces, writes the records.
+
+    `threshold` is the stack's `faceMatchThreshold`: in edge mode the agent's
+    SearchFacesByImage applies it (in stream-processor mode the processor does).
 
     The camera's configured `source` is part of the command when it is a plain word (a
     device index, a file path, an RTSP URL without `?`, `&`, spaces, quotes...). Otherwise,
@@ -81,7 +86,7 @@ def camera_agent_command(
     command = (
         f"facewatch camera run --camera {plain(camera)} --collection {plain(collection_id)} "
         f"--stream {plain(data_stream)} --snapshot-bucket {plain(snapshot_bucket)} "
-        f"--region {plain(region)}"
+        f"--region {plain(region)} --threshold {threshold:g}"
     )
     if source is not None and is_plain_word(source):
         command += f" --source {source}"
@@ -107,6 +112,7 @@ def edge_commands(
     data_stream: str,
     snapshot_bucket: str,
     region: str,
+    threshold: float,
 ) -> dict[str, str]:
     """Edge-mode counterparts: run the agent (in the foreground), stop it, check its output."""
     run = camera_agent_command(
@@ -116,6 +122,7 @@ def edge_commands(
         data_stream=data_stream,
         snapshot_bucket=snapshot_bucket,
         region=region,
+        threshold=threshold,
     )
     return {
         "start": run,
@@ -130,9 +137,13 @@ def edge_commands(
 
 
 def webcam_producer_command(camera: str, region: str, device: str = "/dev/video0") -> str:
-    """GStreamer: a V4L2 webcam, H.264 with 1.5 s fragments, into the camera's video stream."""
+    """GStreamer: a V4L2 webcam, H.264 with 1.5 s fragments, into the camera's video stream.
+
+    `do-timestamp=TRUE` stamps each frame with the capture time, as in the KVS developer
+    guide's webcam example (examples-gstreamer-plugin): kvssink sends those timestamps.
+    """
     return (
-        f"gst-launch-1.0 v4l2src device={quote(device)} ! videoconvert "
+        f"gst-launch-1.0 v4l2src do-timestamp=TRUE device={quote(device)} ! videoconvert "
         "! video/x-raw,format=I420,width=640,height=480,framerate=30/1 "
         "! x264enc bframes=0 key-int-max=45 bitrate=500 tune=zerolatency "
         "! h264parse ! video/x-h264,stream-format=avc,alignment=au,profile=baseline "
@@ -165,6 +176,7 @@ def camera_outputs(
     collection_id: str,
     data_stream: str,
     snapshot_bucket: str,
+    threshold: float,
 ) -> dict[str, dict[str, str]]:
     """Each camera's start/stop/describe commands (and producers, in stream-processor mode)."""
     outputs: dict[str, dict[str, str]] = {}
@@ -180,6 +192,7 @@ def camera_outputs(
                 data_stream=data_stream,
                 snapshot_bucket=snapshot_bucket,
                 region=region,
+                threshold=threshold,
             )
             producers = {}
         outputs[camera.name] = {
@@ -199,9 +212,16 @@ def enrol_command(faces_bucket: str, registry_table: str, region: str) -> str:
     )
 
 
+# The AWS Management Console's host per partition (the partition is the ARN's second field).
+CONSOLE_HOSTS = {
+    "aws": "{region}.console.aws.amazon.com",
+    "aws-cn": "console.amazonaws.cn",
+    "aws-us-gov": "console.amazonaws-us-gov.com",
+}
+
+
 def state_machine_console_url(state_machine_arn: str, region: str) -> str:
     """The Step Functions console page listing the state machine's executions."""
-    return (
-        f"https://{region}.console.aws.amazon.com/states/home?region={region}"
-        f"#/statemachines/view/{state_machine_arn}"
-    )
+    partition = state_machine_arn.split(":")[1]
+    host = CONSOLE_HOSTS.get(partition, CONSOLE_HOSTS["aws"]).format(region=region)
+    return f"https://{host}/states/home?region={region}#/statemachines/view/{state_machine_arn}"

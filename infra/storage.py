@@ -12,148 +12,19 @@ import pulumi
 import pulumi_aws as aws
 
 from infra import iam
+from infra.key_policy import EVENTBRIDGE_CONNECTION_TAG, key_policy, stack_log_group_prefixes
 
 
 @dataclass(frozen=True)
 class StorageArgs:
+    # Every name this stack gives (aliases, log groups) starts with it: facewatch-<stack>.
+    prefix: str
     account_id: pulumi.Input[str]
     region: str
     partition: pulumi.Input[str]
     audit_retention_days: int
     audit_object_lock: bool
     force_destroy: bool
-
-
-# EventBridge encrypts a connection's secret with a customer-managed key only when the key
-# carries this tag: its service-linked role's policy (AmazonEventBridgeApiDestinationsService-
-# RolePolicy) allows kms:Decrypt/Encrypt/GenerateDataKey through Secrets Manager on keys tagged
-# so, and the key policy's first statement lets that IAM policy apply.
-EVENTBRIDGE_CONNECTION_TAG = {"EventBridgeApiDestinations": "true"}
-
-# What the account may delegate through IAM for this key: every KMS action that applies to a
-# symmetric encryption key, named rather than `kms:*` (the project allows no `*` action).
-# Administration keeps PutKeyPolicy, so the key can never be locked out; the asymmetric, HMAC,
-# imported-material and custom-key-store actions are left out because this key has none.
-ACCOUNT_KEY_ACTIONS = [
-    "kms:CancelKeyDeletion",
-    "kms:CreateAlias",
-    "kms:CreateGrant",
-    "kms:Decrypt",
-    "kms:DeleteAlias",
-    "kms:DescribeKey",
-    "kms:DisableKey",
-    "kms:DisableKeyRotation",
-    "kms:EnableKey",
-    "kms:EnableKeyRotation",
-    "kms:Encrypt",
-    "kms:GenerateDataKey",
-    "kms:GenerateDataKeyWithoutPlaintext",
-    "kms:GetKeyPolicy",
-    "kms:GetKeyRotationStatus",
-    "kms:ListGrants",
-    "kms:ListKeyPolicies",
-    "kms:ListKeyRotations",
-    "kms:ListResourceTags",
-    "kms:PutKeyPolicy",
-    "kms:ReEncryptFrom",
-    "kms:ReEncryptTo",
-    "kms:RetireGrant",
-    "kms:RevokeGrant",
-    "kms:RotateKeyOnDemand",
-    "kms:ScheduleKeyDeletion",
-    "kms:TagResource",
-    "kms:UntagResource",
-    "kms:UpdateAlias",
-    "kms:UpdateKeyDescription",
-]
-# What the services that encrypt for us (logs, queue, topic) do with the key.
-ENVELOPE_ENCRYPTION_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey"]
-
-
-def _key_policy(account_id: str, region: str, partition: str) -> str:
-    """The default key policy (IAM decides for principals of the account) plus the services
-    that need the key policy itself: CloudWatch Logs for the encrypted log groups, EventBridge
-    sending undeliverable events to the encrypted DLQ, CloudWatch alarms publishing to the
-    encrypted alarm topic, and Secrets Manager reading the EventBridge connections' secrets."""
-    return iam.document(
-        [
-            {
-                # AWS's default key policy statement with its actions named: without it no
-                # IAM policy could grant the key (a key policy must allow the account to
-                # delegate), and if every key-policy principal were lost the key would be
-                # unmanageable without AWS Support. Principals still need an IAM policy.
-                "Sid": "AccountAdministersKeyThroughIam",
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
-                "Action": ACCOUNT_KEY_ACTIONS,
-                "Resource": "*",
-            },
-            {
-                "Sid": "CloudWatchLogsEncryptsLogGroups",
-                "Effect": "Allow",
-                "Principal": {"Service": f"logs.{region}.amazonaws.com"},
-                "Action": [
-                    "kms:Decrypt",
-                    "kms:DescribeKey",
-                    "kms:Encrypt",
-                    "kms:GenerateDataKey",
-                    "kms:GenerateDataKeyWithoutPlaintext",
-                    "kms:ReEncryptFrom",
-                    "kms:ReEncryptTo",
-                ],
-                "Resource": "*",
-                "Condition": {
-                    "ArnLike": {
-                        "kms:EncryptionContext:aws:logs:arn": (
-                            f"arn:{partition}:logs:{region}:{account_id}:log-group:*"
-                        )
-                    }
-                },
-            },
-            {
-                "Sid": "EventBridgeDeadLettersToEncryptedQueue",
-                "Effect": "Allow",
-                "Principal": {"Service": "events.amazonaws.com"},
-                "Action": ENVELOPE_ENCRYPTION_ACTIONS,
-                "Resource": "*",
-                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-            },
-            {
-                "Sid": "CloudWatchAlarmsPublishToEncryptedTopic",
-                "Effect": "Allow",
-                "Principal": {"Service": "cloudwatch.amazonaws.com"},
-                "Action": ENVELOPE_ENCRYPTION_ACTIONS,
-                "Resource": "*",
-                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-            },
-            {
-                # Step Functions documents secretsmanager:GetSecretValue on the connection's
-                # secret as a permission of the state machine role: the HTTP Task reads it
-                # with the role's credentials, so the decrypt is checked for the role. Like
-                # AWS's own aws/secretsmanager key, this lets principals of this account
-                # decrypt through Secrets Manager only, and here only the EventBridge
-                # connections' secrets: who may read a secret is still decided by its
-                # secretsmanager:GetSecretValue permission.
-                "Sid": "ConnectionSecretsDecryptThroughSecretsManager",
-                "Effect": "Allow",
-                "Principal": {"AWS": "*"},
-                "Action": ["kms:Decrypt"],
-                "Resource": "*",
-                "Condition": {
-                    "StringEquals": {
-                        "kms:CallerAccount": account_id,
-                        "kms:ViaService": f"secretsmanager.{region}.amazonaws.com",
-                    },
-                    "StringLike": {
-                        "kms:EncryptionContext:SecretARN": (
-                            f"arn:{partition}:secretsmanager:{region}:{account_id}:"
-                            "secret:events!connection/*"
-                        )
-                    },
-                },
-            },
-        ]
-    )
 
 
 def tls_only_policy(bucket_arn: str) -> str:
@@ -183,6 +54,9 @@ class Storage(pulumi.ComponentResource):
     ) -> None:
         super().__init__("facewatch:infra:Storage", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        # The log groups the key may encrypt: this stack's, named from the same prefix as
+        # every component's (tests check each encrypted group matches).
+        log_groups = stack_log_group_prefixes(args.prefix)
         self.key = aws.kms.Key(
             f"{name}-key",
             description="facewatch: buckets, streams, tables, queues, topics and logs",
@@ -190,13 +64,13 @@ class Storage(pulumi.ComponentResource):
             deletion_window_in_days=30,
             tags=EVENTBRIDGE_CONNECTION_TAG,
             policy=pulumi.Output.all(args.account_id, args.partition).apply(
-                lambda v: _key_policy(v[0], args.region, v[1])
+                lambda v: key_policy(v[0], args.region, v[1], log_groups)
             ),
             opts=child,
         )
         aws.kms.Alias(
             f"{name}-key-alias",
-            name=f"alias/facewatch-{pulumi.get_stack()}",
+            name=f"alias/{args.prefix}",
             target_key_id=self.key.key_id,
             opts=child,
         )

@@ -117,6 +117,11 @@ def create_pipe(name: str, args: TriggerArgs, parent: pulumi.Resource) -> aws.pi
                 "filters": [{"pattern": item["Pattern"]} for item in criteria["Filters"]]
             },
             "kinesis_stream_parameters": {
+                # LATEST: the pipe is created with the (empty) stream, before any camera
+                # starts, so nothing is skipped then. A replaced pipe starting at TRIM_HORIZON
+                # would replay up to 24 h of sightings: stale alerts, or a DLQ flood once
+                # older than MAXIMUM_RECORD_AGE_SECONDS. Records written while a pipe is
+                # replaced are the trade-off (the README says to stop the cameras first).
                 "starting_position": "LATEST",
                 # Shared with the local Pipe (workflows/pipe_settings.py).
                 "batch_size": pipe_settings.BATCH_SIZE,

@@ -11,6 +11,7 @@ local mode and the tests use; the role policy is derived from that very definiti
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,8 +51,14 @@ XRAY_ACTIONS = [
 ]
 
 
-def infra_statements(key_arn: str, region: str) -> list[iam.Statement]:
-    """Statements a state machine role needs beyond its definition's tasks."""
+def infra_statements(
+    key_arn: str, region: str, definition_statements: Sequence[iam.Statement] = ()
+) -> list[iam.Statement]:
+    """Statements a state machine role needs beyond its definition's tasks.
+
+    ``definition_statements`` are the role's statements derived from its definition: the
+    connection secrets its HTTP Tasks read (if any) are taken from them.
+    """
     return [
         {
             # Log delivery and X-Ray have no resource-level permissions: "*" is required.
@@ -71,6 +78,57 @@ def infra_statements(key_arn: str, region: str) -> list[iam.Statement]:
             ["dynamodb", "s3", "sns", "sqs"],
             region,
         ),
+        *connection_secrets_decrypt(key_arn, region, definition_statements),
+    ]
+
+
+def connection_secrets_decrypt(
+    key_arn: str, region: str, definition_statements: Sequence[iam.Statement]
+) -> list[iam.Statement]:
+    """kms:Decrypt of the stack key for the connection secrets the HTTP Tasks read.
+
+    The EventBridge connections keep their tokens in Secrets Manager secrets encrypted with
+    the stack key (infra/notifications.py). An HTTP Task reads its connection's secret with
+    the execution role (Step Functions documents secretsmanager:GetSecretValue as a role
+    permission), and Secrets Manager decrypts it on the caller's behalf, so the role needs
+    kms:Decrypt (Secrets Manager User Guide, security-encryption: "in an IAM policy or key
+    policy"). Granted here, on the role, rather than to Principal "*" in the key policy: the
+    key is created before the roles and could not name them. Limited to Secrets Manager and,
+    by the encryption context Secrets Manager sends (SecretARN), to exactly the secrets the
+    definition's GetSecretValue statements name.
+    """
+    secrets = sorted(
+        {
+            resource
+            for statement in definition_statements
+            if "secretsmanager:GetSecretValue" in statement["Action"]
+            for resource in statement["Resource"]
+        }
+    )
+    if not secrets:
+        return []
+    return [
+        {
+            "Sid": "InfraConnectionSecretsDecrypt",
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt"],
+            "Resource": [key_arn],
+            "Condition": {
+                "StringEquals": {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"},
+                # The secret ARNs end in "/*" (the id AWS appends to the secret's name).
+                "StringLike": {"kms:EncryptionContext:SecretARN": secrets},
+            },
+        }
+    ]
+
+
+def with_infra_statements(
+    definition_statements: list[iam.Statement], key_arn: str, region: str
+) -> list[iam.Statement]:
+    """A state machine role's whole policy: its definition's statements, then the infra ones."""
+    return [
+        *definition_statements,
+        *infra_statements(key_arn, region, definition_statements),
     ]
 
 
@@ -309,10 +367,9 @@ class Workflow(pulumi.ComponentResource):
             lambda v: f"arn:{v[0]}:states:{args.region}:{v[1]}:stateMachine:{machine}"
         )
         statements = pulumi.Output.all(definition, self.env, arn, args.key_arn).apply(
-            lambda v: [
-                *policy_statements(v[0], v[1], state_machine_arn=v[2]),
-                *infra_statements(v[3], args.region),
-            ]
+            lambda v: with_infra_statements(
+                policy_statements(v[0], v[1], state_machine_arn=v[2]), v[3], args.region
+            )
         )
         role, policy = iam.role(
             f"{name}-role",

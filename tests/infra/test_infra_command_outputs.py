@@ -20,9 +20,11 @@ from infra import commands
 
 REGION = "eu-west-3"
 STACK_VALUES = {"collection_id": "facewatch-dev", "data_stream": "analysis-data-1a2b3c",
-                "snapshot_bucket": "storage-audit-4d5e6f", "region": REGION}  # fmt: skip
+                "snapshot_bucket": "storage-audit-4d5e6f", "region": REGION,
+                "threshold": 92.5}  # fmt: skip
 AGENT_ARGS = ["--collection", "facewatch-dev", "--stream", "analysis-data-1a2b3c",
-              "--snapshot-bucket", "storage-audit-4d5e6f", "--region", REGION]  # fmt: skip
+              "--snapshot-bucket", "storage-audit-4d5e6f", "--region", REGION,
+              "--threshold", "92.5"]  # fmt: skip
 
 
 def substituted(command: str, extra: str = "") -> list[str]:
@@ -177,3 +179,17 @@ def test_stop_output_interrupts_only_its_camera_agent(
 def test_a_name_that_would_need_quoting_is_refused() -> None:
     with pytest.raises(ValueError, match="cannot be a word"):
         commands.stream_processor_commands("front door", REGION)
+
+
+@pytest.mark.parametrize(
+    ("partition", "region", "host"),
+    [("aws", "eu-west-3", "eu-west-3.console.aws.amazon.com"),
+     ("aws-cn", "cn-north-1", "console.amazonaws.cn"),
+     ("aws-us-gov", "us-gov-west-1", "console.amazonaws-us-gov.com")],
+)  # fmt: skip
+def test_console_url_uses_the_partitions_console(partition: str, region: str, host: str) -> None:
+    arn = f"arn:{partition}:states:{region}:123456789012:stateMachine:facewatch-dev-match"
+
+    url = commands.state_machine_console_url(arn, region)
+
+    assert url == f"https://{host}/states/home?region={region}#/statemachines/view/{arn}"

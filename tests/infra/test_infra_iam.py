@@ -9,8 +9,8 @@ import pytest
 from infra_policies import as_list, policies, role_policy
 from stack_harness import ACCOUNT, StackRun
 
-from infra.storage import ACCOUNT_KEY_ACTIONS
-from infra.workflow import infra_statements
+from infra.key_policy import ACCOUNT_KEY_ACTIONS
+from infra.workflow import connection_secrets_decrypt, infra_statements, with_infra_statements
 from workflows.settings import AwsEnvironment
 
 # Statements whose Resource is "*" because the service has no resource-level permission
@@ -109,10 +109,11 @@ def test_state_machine_role_is_its_definition_plus_the_infra_statements(
     env = AwsEnvironment(region=policy_run.region, account_id=ACCOUNT)
     key_arn = policy_run.named("storage-key").outputs["arn"]
 
-    expected = [
-        *policy_statements(definition, env, state_machine_arn=declared.outputs["arn"]),
-        *infra_statements(key_arn, policy_run.region),
-    ]
+    expected = with_infra_statements(
+        policy_statements(definition, env, state_machine_arn=declared.outputs["arn"]),
+        key_arn,
+        policy_run.region,
+    )
 
     assert role_policy(policy_run, f"workflow-{machine}-role") == json.loads(json.dumps(expected))
     assert declared.inputs["roleArn"] == policy_run.named(f"workflow-{machine}-role").outputs["arn"]
@@ -129,3 +130,46 @@ def test_infra_statements_are_logging_xray_and_key_use_only() -> None:
         "sns.us-east-1.amazonaws.com",
         "sqs.us-east-1.amazonaws.com",
     ]
+
+
+SECRET = "arn:aws:secretsmanager:us-east-1:1:secret:events!connection/facewatch-slack/*"
+
+
+def test_a_role_without_http_tasks_gets_no_connection_secret_decrypt() -> None:
+    # given definition statements that read no secret
+    derived = [{"Sid": "S3GetObject", "Effect": "Allow", "Action": ["s3:GetObject"],
+                "Resource": ["arn:aws:s3:::b/*"]}]  # fmt: skip
+
+    # when the infra statements are added
+    statements = infra_statements("arn:aws:kms:us-east-1:1:key/k", "us-east-1", derived)
+
+    # then none of them may decrypt through Secrets Manager
+    assert [s["Sid"] for s in statements] == [
+        "InfraVendedLogDelivery",
+        "InfraXRayTracing",
+        "InfraStackKeyViaServices",
+    ]
+
+
+def test_connection_secret_decrypt_names_exactly_the_secrets_the_role_may_read() -> None:
+    # given a definition whose HTTP Task reads one connection's secret
+    derived = [
+        {"Sid": "SecretsmanagerGetSecretValueDescribeSecret", "Effect": "Allow",
+         "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+         "Resource": [SECRET]},
+    ]  # fmt: skip
+
+    # when the decrypt statement is derived
+    (statement,) = connection_secrets_decrypt("arn:aws:kms:us-east-1:1:key/k", "us-east-1", derived)
+
+    # then it is Decrypt of the stack key, through Secrets Manager, for that secret only
+    assert statement == {
+        "Sid": "InfraConnectionSecretsDecrypt",
+        "Effect": "Allow",
+        "Action": ["kms:Decrypt"],
+        "Resource": ["arn:aws:kms:us-east-1:1:key/k"],
+        "Condition": {
+            "StringEquals": {"kms:ViaService": "secretsmanager.us-east-1.amazonaws.com"},
+            "StringLike": {"kms:EncryptionContext:SecretARN": [SECRET]},
+        },
+    }

@@ -24,11 +24,12 @@ EXCEPTIONS: dict[tuple[str, str, str], str] = {
     ),
     ("storage-key", "UNKNOWN_CONDITION_FOR_ACTION", "kms:EncryptionContext:aws:logs:arn"): (
         "The condition AWS documents for letting CloudWatch Logs use a key only for this "
-        "account's log groups; parliament's IAM data only knows kms:EncryptionContext:${Key}."
+        "stack's log groups; parliament's IAM data only knows kms:EncryptionContext:${Key}."
     ),
     ("storage-key", "MISMATCHED_TYPE", "ArnLike requires a value of type Arn"): (
-        "Same statement: the encryption context value is an ARN pattern "
-        "(arn:aws:logs:REGION:ACCOUNT:log-group:*) compared with ArnLike, as AWS documents."
+        "Same statement: the encryption context values are ARN patterns "
+        "(arn:aws:logs:REGION:ACCOUNT:log-group:/aws/lambda/facewatch-STACK-*, ...) compared "
+        "with ArnLike, as AWS documents."
     ),
     ("workflow-match-role-policy", "RESOURCE_MISMATCH", "states:InvokeHTTPEndpoint"): (
         "HTTP Task permission scoped to the state machine ARN, as the Step Functions docs "

@@ -7,8 +7,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from infra_policies import role_policy
 from stack_configs import ALL_CHANNELS, ALL_TOKENS, ONE_CAMERA
-from stack_harness import ACCOUNT, StackRun
+from stack_harness import StackRun
 
 from workflows.pipe_filter import filter_criteria
 
@@ -123,30 +124,30 @@ def test_stack_key_carries_the_tag_eventbridge_connections_require(all_run: Stac
     assert all_run.named("storage-key").inputs["tags"] == {"EventBridgeApiDestinations": "true"}
 
 
-def test_key_policy_lets_connection_secrets_be_decrypted_only_through_secrets_manager(
+def test_match_role_may_decrypt_exactly_the_connection_secrets_it_reads(
     all_run: StackRun,
 ) -> None:
-    statements = json.loads(all_run.named("storage-key").inputs["policy"])["Statement"]
-    by_sid = {s["Sid"]: s for s in statements}
+    # given every channel on: three connections whose secrets the HTTP Tasks read
+    statements = role_policy(all_run, "workflow-match-role")
+    secrets = sorted(
+        resource
+        for s in statements
+        if "secretsmanager:GetSecretValue" in s["Action"]
+        for resource in s["Resource"]
+    )
 
-    assert by_sid["ConnectionSecretsDecryptThroughSecretsManager"] == {
-        "Sid": "ConnectionSecretsDecryptThroughSecretsManager",
-        "Effect": "Allow",
-        "Principal": {"AWS": "*"},
-        "Action": ["kms:Decrypt"],
-        "Resource": "*",
-        "Condition": {
-            "StringEquals": {
-                "kms:CallerAccount": ACCOUNT,
-                "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com",
-            },
-            "StringLike": {
-                "kms:EncryptionContext:SecretARN": (
-                    f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:events!connection/*"
-                )
-            },
-        },
+    # then the role may decrypt the stack key through Secrets Manager for those secrets only
+    (decrypt,) = [s for s in statements if s["Sid"] == "InfraConnectionSecretsDecrypt"]
+    assert len(secrets) == len(CONNECTED)
+    assert decrypt["Action"] == ["kms:Decrypt"]
+    assert decrypt["Resource"] == [all_run.named("storage-key").outputs["arn"]]
+    assert decrypt["Condition"] == {
+        "StringEquals": {"kms:ViaService": "secretsmanager.us-east-1.amazonaws.com"},
+        "StringLike": {"kms:EncryptionContext:SecretARN": secrets},
     }
+    # and no key-policy statement grants it to anyone else
+    key_policy = json.loads(all_run.named("storage-key").inputs["policy"])["Statement"]
+    assert all(s["Principal"] != {"AWS": "*"} for s in key_policy)
 
 
 def test_unknown_face_alerts_widen_the_pipe_filter(stack: Callable[..., StackRun]) -> None:
@@ -210,6 +211,15 @@ def test_threshold_reaches_the_processor(stack: Callable[..., StackRun]) -> None
 
     settings = run.one("aws:rekognition/streamProcessor:StreamProcessor").inputs["settings"]
     assert settings["faceSearch"]["faceMatchThreshold"] == 92.5
+
+
+def test_threshold_reaches_the_camera_agent(stack: Callable[..., StackRun]) -> None:
+    # given edge mode, where no processor applies the threshold
+    run = stack({**ONE_CAMERA, "analysis": "edge", "faceMatchThreshold": "92.5"})
+
+    # then the agent's start command carries it
+    command = run.outputs["startProcessorCommand"].split()
+    assert command[command.index("--threshold") + 1] == "92.5"
 
 
 def test_invalid_config_stops_the_program_before_any_resource(lambda_package: Any) -> None:

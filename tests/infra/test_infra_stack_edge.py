@@ -85,12 +85,14 @@ def test_each_camera_gets_the_agent_command_with_stack_values(run: StackRun) -> 
     garage = cameras["garage"]["startProcessorCommand"]
     assert garage == (
         f"facewatch camera run --camera garage --collection facewatch-dev --stream {stream} "
-        f"--snapshot-bucket {audit} --region {REGION} --source rtsp://cam.local/garage"
+        f"--snapshot-bucket {audit} --region {REGION} --threshold 80 "
+        "--source rtsp://cam.local/garage"
     )
     # No source in config: the command has no --source (given after the substitution).
+    # No faceMatchThreshold in config: the stack's default, 80.
     assert cameras["yard"]["startProcessorCommand"] == (
         f"facewatch camera run --camera yard --collection facewatch-dev --stream {stream} "
-        f"--snapshot-bucket {audit} --region {REGION}"
+        f"--snapshot-bucket {audit} --region {REGION} --threshold 80"
     )
     assert (
         cameras["yard"]["stopProcessorCommand"]
