@@ -92,10 +92,19 @@ def list_executions(
     if status:
         kwargs["statusFilter"] = status.upper()
     executions: list[dict[str, Any]] = []
-    for page in sfn.get_paginator("list_executions").paginate(**kwargs):
-        executions.extend(page["executions"])
-        if len(executions) >= limit:
-            break
+    try:
+        for page in sfn.get_paginator("list_executions").paginate(**kwargs):
+            executions.extend(page["executions"])
+            if len(executions) >= limit:
+                break
+    except sfn.exceptions.StateMachineTypeNotSupported:
+        # ListExecutions refuses EXPRESS machines (workflowType EXPRESS): Step Functions keeps
+        # no history of their executions, only the logs the stack sends to this log group.
+        machine = kwargs["stateMachineArn"].rsplit(":", 1)[-1]
+        raise CliError(
+            f"the {workflow.value} state machine is EXPRESS: Step Functions lists no executions",
+            f"read them in CloudWatch Logs, log group /aws/vendedlogs/states/{machine}",
+        ) from None
     executions.sort(key=lambda e: e["startDate"], reverse=True)
     return executions[:limit]
 

@@ -175,3 +175,33 @@ def test_show_of_an_unknown_execution_is_one_line_with_the_fix(executed: Any) ->
 def _no_local_mode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # The names are passed as flags; make sure no running local mode could be picked up.
     monkeypatch.setenv("FACEWATCH_HOME", str(tmp_path / ".facewatch"))
+
+
+def test_list_of_an_express_machine_says_where_its_executions_are(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given: a match state machine of type EXPRESS (workflowType EXPRESS), whose
+    # ListExecutions AWS refuses with StateMachineTypeNotSupported
+    from botocore.stub import Stubber
+
+    from facewatch.cli_common import Target
+
+    machine = f"arn:aws:states:{REGION}:123456789012:stateMachine:facewatch-dev-match"
+    sfn = boto3.client(
+        "stepfunctions", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    stubber = Stubber(sfn)
+    stubber.add_client_error(
+        "list_executions",
+        service_error_code="StateMachineTypeNotSupported",
+        service_message="This operation is not supported by this type of state machine",
+        expected_params={"stateMachineArn": machine},
+    )
+    monkeypatch.setattr(Target, "client", lambda self, service: sfn)
+    # when
+    with stubber:
+        result = invoke("executions", "list", "--state-machine", machine, "--region", REGION)
+    # then: one error line naming the log group the stack writes Express executions to
+    assert result.exit_code == 2, result.output
+    assert "state machine is EXPRESS" in result.output
+    assert "/aws/vendedlogs/states/facewatch-dev-match" in result.output
