@@ -3,7 +3,8 @@
 - ExecutionsFailed of each state machine (a workflow ended in a failure state);
 - the DLQ holding any message (a channel, a record or an event could not be handled);
 - the Pipe failing executions or its target stage (records not reaching the workflow);
-- the faces rule failing to start the indexing workflow.
+- the faces rule failing to start the indexing workflow, or failing to put such an event in
+  the dead-letter queue (the one way an S3 event could otherwise be lost without a trace).
 
 Actions go to an alarm topic when configured: one created for `alarmEmail` (encrypted with
 the stack key, which lets CloudWatch publish) and/or an existing `alarmTopicArn`.
@@ -85,6 +86,15 @@ class Observability(pulumi.ComponentResource):
             description="The faces bucket rule could not start the indexing workflow; the "
             "events are in the dead-letter queue.",
             namespace="AWS/Events", metric="FailedInvocations",
+            dimensions={"RuleName": args.faces_rule_name},
+        )  # fmt: skip
+        # EventBridge counts events it could not move to the rule's DLQ (a queue policy or a
+        # key policy refusing it): without this alarm such an event would vanish unseen.
+        self._alarm(
+            f"{name}-faces-rule-dlq-failed", actions,
+            description="The faces bucket rule could neither start the indexing workflow nor "
+            "put the event in the dead-letter queue: the event is lost; re-upload the photo.",
+            namespace="AWS/Events", metric="InvocationsFailedToBeSentToDlq",
             dimensions={"RuleName": args.faces_rule_name},
         )  # fmt: skip
         self.register_outputs({"alarms": [a.name for a in self.alarms.values()]})

@@ -117,6 +117,19 @@ def test_pipe_failure_alarms_watch_this_pipe(run: StackRun, metric: str) -> None
     assert (alarm["threshold"], alarm["comparisonOperator"]) == (0, "GreaterThanThreshold")
 
 
+@pytest.mark.parametrize("metric", ["FailedInvocations", "InvocationsFailedToBeSentToDlq"])
+def test_faces_rule_alarms_watch_this_rule(run: StackRun, metric: str) -> None:
+    # Given the alarms on the rule that starts the indexing workflow
+    (alarm,) = [a for a in alarms(run).values() if a["metricName"] == metric]
+
+    # Then each watches this rule and fires on the first failed event
+    assert alarm["namespace"] == "AWS/Events"
+    assert alarm["dimensions"] == {
+        "RuleName": run.one("aws:cloudwatch/eventRule:EventRule").outputs["name"]
+    }
+    assert (alarm["threshold"], alarm["comparisonOperator"]) == (0, "GreaterThanThreshold")
+
+
 def test_dlq_alarm_fires_on_the_first_waiting_message(run: StackRun) -> None:
     alarm = alarms(run)["observability-dlq-not-empty"]
 

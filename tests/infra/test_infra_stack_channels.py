@@ -176,7 +176,8 @@ def test_alarm_email_creates_an_encrypted_alarm_topic_used_by_every_alarm(
     alarms = run.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
     assert topic.inputs["kmsMasterKeyId"] == run.named("storage-key").outputs["arn"]
     assert run.named("observability-alarms-email").inputs["endpoint"] == "ops@example.com"
-    assert len(alarms) == 6
+    # 2 workflows, the DLQ, 2 pipe metrics, 2 faces-rule metrics
+    assert len(alarms) == 7
     for alarm in alarms:
         assert alarm.inputs["alarmActions"] == [
             topic.outputs["arn"],
