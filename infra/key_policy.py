@@ -81,6 +81,18 @@ def stack_log_group_prefixes(prefix: str) -> list[str]:
     return [f"{path}/{prefix}-" for path in paths]
 
 
+def service_envelope_encryption(sid: str, service: str, account_id: str) -> iam.Statement:
+    """An AWS service delivering into our encrypted queue or topic, for this account only."""
+    return {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Principal": {"Service": service},
+        "Action": ENVELOPE_ENCRYPTION_ACTIONS,
+        "Resource": "*",
+        "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+    }
+
+
 def key_policy_statements(
     account_id: str, region: str, partition: str, log_group_prefixes: Sequence[str]
 ) -> list[iam.Statement]:
@@ -115,27 +127,17 @@ def key_policy_statements(
                 }
             },
         },
-        {
-            # EventBridge (not a role) sends a rule's undeliverable events to the encrypted
-            # DLQ; eb-encryption-key-policy documents aws:SourceAccount for events.amazonaws.com.
-            "Sid": "EventBridgeDeadLettersToEncryptedQueue",
-            "Effect": "Allow",
-            "Principal": {"Service": "events.amazonaws.com"},
-            "Action": ENVELOPE_ENCRYPTION_ACTIONS,
-            "Resource": "*",
-            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-        },
-        {
-            # CloudWatch alarms publish to the encrypted alarm topic as the service
-            # principal (SNS Developer Guide, sns-key-management: event sources from AWS
-            # services need kms:GenerateDataKey*/kms:Decrypt in the key policy).
-            "Sid": "CloudWatchAlarmsPublishToEncryptedTopic",
-            "Effect": "Allow",
-            "Principal": {"Service": "cloudwatch.amazonaws.com"},
-            "Action": ENVELOPE_ENCRYPTION_ACTIONS,
-            "Resource": "*",
-            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-        },
+        # EventBridge (not a role) sends a rule's undeliverable events to the encrypted DLQ;
+        # eb-encryption-key-policy documents aws:SourceAccount for events.amazonaws.com.
+        service_envelope_encryption(
+            "EventBridgeDeadLettersToEncryptedQueue", "events.amazonaws.com", account_id
+        ),
+        # CloudWatch alarms publish to the encrypted alarm topic as the service principal (SNS
+        # Developer Guide, sns-key-management: event sources from AWS services need
+        # kms:GenerateDataKey*/kms:Decrypt in the key policy).
+        service_envelope_encryption(
+            "CloudWatchAlarmsPublishToEncryptedTopic", "cloudwatch.amazonaws.com", account_id
+        ),
     ]
 
 

@@ -18,6 +18,23 @@ import pulumi
 import pulumi_aws as aws
 
 FIVE_MINUTES = 300
+# The faces rule's alarms (name suffix, AWS/Events metric, description). An event that could
+# not start the indexing workflow goes to the DLQ; one EventBridge could not move to the DLQ
+# either (a queue or key policy refusing it) would vanish unseen without the second alarm.
+FACES_RULE_ALARMS = (
+    (
+        "failed-invocations",
+        "FailedInvocations",
+        "The faces bucket rule could not start the indexing workflow; the events are in the "
+        "dead-letter queue.",
+    ),
+    (
+        "dlq-failed",
+        "InvocationsFailedToBeSentToDlq",
+        "The faces bucket rule could neither start the indexing workflow nor put the event in "
+        "the dead-letter queue: the event is lost; re-upload the photo.",
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -81,22 +98,15 @@ class Observability(pulumi.ComponentResource):
                 namespace="AWS/EventBridge/Pipes", metric=metric,
                 dimensions={"PipeName": args.pipe_name},
             )  # fmt: skip
-        self._alarm(
-            f"{name}-faces-rule-failed-invocations", actions,
-            description="The faces bucket rule could not start the indexing workflow; the "
-            "events are in the dead-letter queue.",
-            namespace="AWS/Events", metric="FailedInvocations",
-            dimensions={"RuleName": args.faces_rule_name},
-        )  # fmt: skip
-        # EventBridge counts events it could not move to the rule's DLQ (a queue policy or a
-        # key policy refusing it): without this alarm such an event would vanish unseen.
-        self._alarm(
-            f"{name}-faces-rule-dlq-failed", actions,
-            description="The faces bucket rule could neither start the indexing workflow nor "
-            "put the event in the dead-letter queue: the event is lost; re-upload the photo.",
-            namespace="AWS/Events", metric="InvocationsFailedToBeSentToDlq",
-            dimensions={"RuleName": args.faces_rule_name},
-        )  # fmt: skip
+        for suffix, metric, description in FACES_RULE_ALARMS:
+            self._alarm(
+                f"{name}-faces-rule-{suffix}",
+                actions,
+                description=description,
+                namespace="AWS/Events",
+                metric=metric,
+                dimensions={"RuleName": args.faces_rule_name},
+            )
         self.register_outputs({"alarms": [a.name for a in self.alarms.values()]})
 
     def _alarm(
