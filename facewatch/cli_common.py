@@ -95,20 +95,18 @@ class Target:
 
     def client(self, service: str) -> Any:
         if service not in self._clients:
-            import boto3
+            from botocore.exceptions import NoRegionError
 
-            session = boto3.session.Session(region_name=self.region)
-            if session.region_name is None:
-                raise CliError("no AWS region configured", "pass --region or set AWS_REGION")
-            kwargs: dict[str, Any] = {}
-            if self.endpoint_url:
-                # The local endpoint accepts any credentials; don't require a profile.
-                kwargs = {
-                    "endpoint_url": self.endpoint_url,
-                    "aws_access_key_id": "local",
-                    "aws_secret_access_key": "local",
-                }
-            self._clients[service] = session.client(service, **kwargs)  # type: ignore[call-overload]
+            from facewatch.aws_clients import client
+
+            try:
+                self._clients[service] = client(
+                    service, region=self.region, endpoint_url=self.endpoint_url
+                )
+            except NoRegionError:
+                raise CliError(
+                    "no AWS region configured", "pass --region or set AWS_REGION"
+                ) from None
         return self._clients[service]
 
 

@@ -1,19 +1,14 @@
 """`facewatch faces add | list | remove`: enrolment through the faces bucket.
 
-A photo is enrolled the original way: uploaded to the faces bucket with the tag
-Key = object key, Value = person name. The indexing workflow (started by the S3 event)
-indexes it and tags the object `facewatch-status` = indexed | no-face | several-faces |
-not-an-image; `add` waits for that tag, so it works against AWS and the local mode alike.
+The steps themselves (upload with the name tag, wait for the indexing outcome, wait for the
+faces of deleted photos to go) are `facewatch.enrolment`'s, which the demo uses too; this
+module parses the options and prints the outcomes.
 """
 
 from __future__ import annotations
 
-import re
-import time
-import unicodedata
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 import typer
 from rich.table import Table
@@ -30,6 +25,14 @@ from facewatch.cli_common import (
     cli_errors,
     console,
     resolve_target,
+)
+from facewatch.enrolment import (
+    IndexingTimeout,
+    enrol,
+    registry_entry,
+    tags,
+    upload,
+    wait_faces_deleted,
 )
 from workflows.indexing import STATUS_TAG
 
@@ -49,52 +52,15 @@ faces_app = typer.Typer(
 )
 
 
-def _slug(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "person"
-
-
-def object_key(name: str, photo: Path, prefix: str = "") -> str:
-    """A key that is also a valid S3 tag key (letters, digits, `_ . : / = + - @`)."""
-    stem = re.sub(r"[^A-Za-z0-9_.=+@-]+", "-", photo.name).strip("-") or "photo"
-    return f"{prefix}{_slug(name)}/{stem}"
-
-
 def person_name(key: str, tags: dict[str, str], external_image_id: str | None = None) -> str:
     """The workflow's rule: tag Key = object key, else tag `name`, else the ExternalImageId."""
     return tags.get(key) or tags.get(NAME_TAG) or external_image_id or key
 
 
-def _tags(s3: Any, bucket: str, key: str) -> dict[str, str]:
-    tag_set = s3.get_object_tagging(Bucket=bucket, Key=key)["TagSet"]
-    return {tag["Key"]: tag["Value"] for tag in tag_set}
-
-
 def _registry(target: Target, key: str) -> dict[str, Any]:
     if not target.registry_table:
         return {}
-    item = (
-        target.client("dynamodb")
-        .get_item(TableName=target.registry_table, Key={"pk": {"S": f"key#{key}"}})
-        .get("Item", {})
-    )
-    return {
-        "ExternalImageId": item.get("ExternalImageId", {}).get("S"),
-        "FaceIds": [v.get("S") for v in item.get("FaceIds", {}).get("L", [])],
-        "Status": item.get("Status", {}).get("S"),
-    }
-
-
-def wait_for_outcome(target: Target, bucket: str, key: str, timeout: float) -> str | None:
-    """The `facewatch-status` tag once the indexing workflow has set it, else None."""
-    s3 = target.client("s3")
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        status = _tags(s3, bucket, key).get(STATUS_TAG)
-        if status:
-            return status
-        time.sleep(0.3)
-    return None
+    return registry_entry(target.client("dynamodb"), target.registry_table, key)
 
 
 def _target(
@@ -141,26 +107,15 @@ def add(
     s3 = target.client("s3")
     failed = 0
     for photo in photos:
-        key = object_key(name, photo, prefix)
-        content_type = "image/png" if photo.suffix.lower() == ".png" else "image/jpeg"
-        s3.put_object(
-            Bucket=faces_bucket,
-            Key=key,
-            Body=photo.read_bytes(),
-            ContentType=content_type,
-            Tagging=urlencode({key: name}),
-        )
         if not wait:
+            key = upload(s3, faces_bucket, photo, name, prefix)
             console().print(f"uploaded {photo} as s3://{faces_bucket}/{key}")
             continue
-        with console().status(f"indexing {photo.name} ..."):
-            status = wait_for_outcome(target, faces_bucket, key, timeout)
-        if status is None:
-            raise CliError(
-                f"no indexing outcome for {key} after {timeout:.0f}s",
-                "check the indexing executions (`facewatch executions list --workflow indexing`)"
-                " and that the faces bucket sends events to EventBridge",
-            )
+        try:
+            with console().status(f"indexing {photo.name} ..."):
+                key, status = enrol(s3, faces_bucket, photo, name, prefix=prefix, timeout=timeout)
+        except IndexingTimeout as error:
+            raise CliError(str(error), error.fix) from None
         faces = _registry(target, key).get("FaceIds") or []
         if status == "indexed":
             face_text = f" (face {', '.join(faces)})" if faces else ""
@@ -184,13 +139,13 @@ def enrolled(target: Target) -> list[dict[str, Any]]:
     rows = []
     for obj in _objects(s3, bucket):
         key = obj["Key"]
-        tags = _tags(s3, bucket, key)
+        object_tags = tags(s3, bucket, key)
         registry = _registry(target, key)
         rows.append(
             {
                 "key": key,
-                "name": person_name(key, tags, registry.get("ExternalImageId")),
-                "status": tags.get(STATUS_TAG) or registry.get("Status") or "pending",
+                "name": person_name(key, object_tags, registry.get("ExternalImageId")),
+                "status": object_tags.get(STATUS_TAG) or registry.get("Status") or "pending",
                 "face_ids": registry.get("FaceIds") or [],
             }
         )
@@ -244,14 +199,12 @@ def remove(
         s3.delete_object(Bucket=faces_bucket, Key=row["key"])
         console().print(f"removed s3://{faces_bucket}/{row['key']} ({row['name']})")
     if wait and target.registry_table:
-        deadline = time.monotonic() + timeout
+        dynamodb, keys = target.client("dynamodb"), [row["key"] for row in chosen]
         with console().status("waiting for the indexing workflow to delete the faces ..."):
-            while any(_registry(target, r["key"]).get("FaceIds") for r in chosen):
-                if time.monotonic() > deadline:
-                    raise CliError(
-                        "faces still registered after the photos were deleted",
-                        "check the indexing executions (`facewatch executions list "
-                        "--workflow indexing`)",
-                    )
-                time.sleep(0.3)
+            deleted = wait_faces_deleted(dynamodb, target.registry_table, keys, timeout)
+        if not deleted:
+            raise CliError(
+                "faces still registered after the photos were deleted",
+                "check the indexing executions (`facewatch executions list --workflow indexing`)",
+            )
         console().print("faces deleted from the collection")

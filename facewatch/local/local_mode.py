@@ -247,16 +247,10 @@ class LocalMode:
     # -- clients ---------------------------------------------------------------------
     def client(self, service: str) -> Any:
         if service not in self._clients:
-            import boto3
-            from botocore.config import Config
+            from facewatch.aws_clients import client
 
-            self._clients[service] = boto3.session.Session().client(
-                service,  # type: ignore[call-overload]
-                endpoint_url=self.endpoint_url,
-                region_name=self.resources.region,
-                aws_access_key_id="local",
-                aws_secret_access_key="local",
-                config=Config(retries={"mode": "standard", "max_attempts": 3}),
+            self._clients[service] = client(
+                service, region=self.resources.region, endpoint_url=self.endpoint_url, retries=3
             )
         return self._clients[service]
 

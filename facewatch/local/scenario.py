@@ -11,9 +11,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
-from workflows.indexing import STATUS_TAG
+from facewatch import enrolment
 from workflows.records import processor_name
 
 from .notifications import Alert, AuditWatcher
@@ -35,52 +34,27 @@ class StepTimeout(ScenarioError, TimeoutError):
     """A step still waiting for its outcome when its time ran out."""
 
 
-def photo_key(name: str, photo: Path) -> str:
-    slug = "-".join("".join(c if c.isalnum() else " " for c in name.lower()).split())
-    return f"{slug or 'person'}/{photo.name}"
-
-
 def enrol(local: LocalMode, photo: Path, name: str, timeout: float = 60.0) -> tuple[str, str]:
-    """Upload `photo` tagged with `name` (tag Key = object key); wait for the indexing
-    outcome tag. Returns (key, outcome)."""
-    s3 = local.client("s3")
-    key = photo_key(name, photo)
-    s3.put_object(
-        Bucket=local.resources.faces_bucket,
-        Key=key,
-        Body=photo.read_bytes(),
-        ContentType="image/png" if photo.suffix.lower() == ".png" else "image/jpeg",
-        Tagging=urlencode({key: name}),
-    )
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        tags = s3.get_object_tagging(Bucket=local.resources.faces_bucket, Key=key)["TagSet"]
-        status = {t["Key"]: t["Value"] for t in tags}.get(STATUS_TAG)
-        if status:
-            return key, status
-        time.sleep(0.2)
-    raise StepTimeout(
-        f"no indexing outcome for {key} after {timeout:.0f}s",
-        "see the indexing execution with `facewatch executions list --workflow indexing`",
-    )
+    """`facewatch faces add`'s steps: upload `photo` tagged with `name`, wait for the
+    indexing outcome tag. Returns (key, outcome)."""
+    try:
+        return enrolment.enrol(
+            local.client("s3"), local.resources.faces_bucket, photo, name, timeout=timeout
+        )
+    except enrolment.IndexingTimeout as error:
+        raise StepTimeout(str(error), error.fix) from None
 
 
 def remove(local: LocalMode, key: str, timeout: float = 60.0) -> None:
-    """Delete a photo and wait until the indexing workflow removed its registry entry."""
+    """`facewatch faces remove`'s steps: delete a photo, wait until its faces are gone from
+    the registry (the indexing workflow deleted them from the collection)."""
     local.client("s3").delete_object(Bucket=local.resources.faces_bucket, Key=key)
-    ddb = local.client("dynamodb")
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        item = ddb.get_item(
-            TableName=local.resources.registry_table, Key={"pk": {"S": f"key#{key}"}}
-        ).get("Item")
-        if not item:
-            return
-        time.sleep(0.2)
-    raise StepTimeout(
-        f"{key} still registered {timeout:.0f}s after its deletion",
-        "see the indexing execution with `facewatch executions list --workflow indexing`",
-    )
+    table = local.resources.registry_table
+    if not enrolment.wait_faces_deleted(local.client("dynamodb"), table, [key], timeout):
+        raise StepTimeout(
+            f"{key} still registered {timeout:.0f}s after its deletion",
+            "see the indexing execution with `facewatch executions list --workflow indexing`",
+        )
 
 
 def wait_pipe_settled(local: LocalMode, deadline: float = math.inf) -> None:
