@@ -2,7 +2,7 @@
 
 The account statement lets IAM decide for the account's own principals: the roles of this
 stack get `kms:ViaService`-limited grants in their own policies, including the state machine
-roles' decrypt of the connection secrets (`infra.workflow.connection_secrets_decrypt`), so no
+roles' decrypt of the connection secrets (`infra.workflow_role.connection_secrets_decrypt`), so no
 statement here has Principal "*". Every other statement is needed because the principal is an
 AWS service, and each is limited by the condition keys the service's documentation gives.
 """

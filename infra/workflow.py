@@ -5,13 +5,13 @@ the dead-letter queue.
 Each definition is built once per deploy inside `Output.apply` by the same builder the
 local mode and the tests use; the role policy is derived from that very definition by
 `workflows.permissions.policy_statements`, plus the statements listed in
-`infra_statements` (logging, X-Ray, KMS) whose reasons are written next to them.
+`infra.workflow_role.infra_statements` (logging, X-Ray, KMS) whose reasons are written next
+to them.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from infra import iam, snapshot_function, triggers
 from infra.config import WorkflowType
 from infra.config_channels import EmailSettings, SlackSettings, WebhookSettings, WhatsAppSettings
 from infra.lambda_function import PythonFunctionArgs, python_function
+from infra.workflow_role import with_infra_statements
 from workflows.settings import (
     AwsEnvironment,
     Channels,
@@ -31,105 +32,6 @@ from workflows.settings import (
 )
 
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600  # the SQS maximum: time to notice and redrive
-# Step Functions vended log delivery: these actions accept only Resource "*" (AWS docs,
-# "IAM policies for logging to CloudWatch Logs").
-LOG_DELIVERY_ACTIONS = [
-    "logs:CreateLogDelivery",
-    "logs:DeleteLogDelivery",
-    "logs:DescribeLogGroups",
-    "logs:DescribeResourcePolicies",
-    "logs:GetLogDelivery",
-    "logs:ListLogDeliveries",
-    "logs:PutResourcePolicy",
-    "logs:UpdateLogDelivery",
-]
-XRAY_ACTIONS = [
-    "xray:GetSamplingRules",
-    "xray:GetSamplingTargets",
-    "xray:PutTelemetryRecords",
-    "xray:PutTraceSegments",
-]
-
-
-def infra_statements(
-    key_arn: str, region: str, definition_statements: Sequence[iam.Statement] = ()
-) -> list[iam.Statement]:
-    """Statements a state machine role needs beyond its definition's tasks.
-
-    ``definition_statements`` are the role's statements derived from its definition: the
-    connection secrets its HTTP Tasks read (if any) are taken from them.
-    """
-    return [
-        {
-            # Log delivery and X-Ray have no resource-level permissions: "*" is required.
-            "Sid": "InfraVendedLogDelivery",
-            "Effect": "Allow",
-            "Action": LOG_DELIVERY_ACTIONS,
-            "Resource": ["*"],
-        },
-        {"Sid": "InfraXRayTracing", "Effect": "Allow", "Action": XRAY_ACTIONS, "Resource": ["*"]},
-        # The buckets, tables, queue and topic the tasks use are encrypted with the stack key,
-        # and those services use it on the caller's behalf (DynamoDB checks the caller's right
-        # to the table's customer-managed key too).
-        iam.kms_via(
-            "InfraStackKeyViaServices",
-            key_arn,
-            ["kms:Decrypt", "kms:GenerateDataKey"],
-            ["dynamodb", "s3", "sns", "sqs"],
-            region,
-        ),
-        *connection_secrets_decrypt(key_arn, region, definition_statements),
-    ]
-
-
-def connection_secrets_decrypt(
-    key_arn: str, region: str, definition_statements: Sequence[iam.Statement]
-) -> list[iam.Statement]:
-    """kms:Decrypt of the stack key for the connection secrets the HTTP Tasks read.
-
-    The EventBridge connections keep their tokens in Secrets Manager secrets encrypted with
-    the stack key (infra/notifications.py). An HTTP Task reads its connection's secret with
-    the execution role (Step Functions documents secretsmanager:GetSecretValue as a role
-    permission), and Secrets Manager decrypts it on the caller's behalf, so the role needs
-    kms:Decrypt (Secrets Manager User Guide, security-encryption: "in an IAM policy or key
-    policy"). Granted here, on the role, rather than to Principal "*" in the key policy: the
-    key is created before the roles and could not name them. Limited to Secrets Manager and,
-    by the encryption context Secrets Manager sends (SecretARN), to exactly the secrets the
-    definition's GetSecretValue statements name.
-    """
-    secrets = sorted(
-        {
-            resource
-            for statement in definition_statements
-            if "secretsmanager:GetSecretValue" in statement["Action"]
-            for resource in statement["Resource"]
-        }
-    )
-    if not secrets:
-        return []
-    return [
-        {
-            "Sid": "InfraConnectionSecretsDecrypt",
-            "Effect": "Allow",
-            "Action": ["kms:Decrypt"],
-            "Resource": [key_arn],
-            "Condition": {
-                "StringEquals": {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"},
-                # The secret ARNs end in "/*" (the id AWS appends to the secret's name).
-                "StringLike": {"kms:EncryptionContext:SecretARN": secrets},
-            },
-        }
-    ]
-
-
-def with_infra_statements(
-    definition_statements: list[iam.Statement], key_arn: str, region: str
-) -> list[iam.Statement]:
-    """A state machine role's whole policy: its definition's statements, then the infra ones."""
-    return [
-        *definition_statements,
-        *infra_statements(key_arn, region, definition_statements),
-    ]
 
 
 @dataclass(frozen=True)

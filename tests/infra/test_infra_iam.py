@@ -10,7 +10,7 @@ from infra_policies import as_list, policies, role_policy
 from stack_harness import ACCOUNT, StackRun
 
 from infra.key_policy import ACCOUNT_KEY_ACTIONS
-from infra.workflow import connection_secrets_decrypt, infra_statements, with_infra_statements
+from infra.workflow_role import connection_secrets_decrypt, infra_statements, with_infra_statements
 from workflows.settings import AwsEnvironment
 
 # Statements whose Resource is "*" because the service has no resource-level permission

@@ -108,7 +108,7 @@ def test_connection_secrets_are_decrypted_only_by_what_iam_grants(
     allowed = allowing_sids(statements, connection_read())
 
     # then no key-policy statement but the account's own allows it: the role's IAM policy
-    # decides (infra.workflow.connection_secrets_decrypt grants it to the match role)
+    # decides (infra.workflow_role.connection_secrets_decrypt grants it to the match role)
     assert allowed == set()
 
 
