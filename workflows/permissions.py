@@ -129,10 +129,29 @@ class _Scope:
         return [base, f"{base}:*"]
 
     def email_identities(self) -> list[str]:
+        """The sender's identities (address and domain) and the recipients'.
+
+        In the SES sandbox every recipient is a verified identity of the account, and SES
+        then also checks the caller's ses:SendEmail on it: a role allowed only the sender's
+        identities gets AccessDenied "not authorized to perform ses:SendEmail on resource
+        ...:identity/<recipient>" (widely reported: aws/aws-sdk-js#3641,
+        cloudposse/terraform-aws-ses#40). Naming the recipients' identities keeps the grant
+        scoped and works in and out of the sandbox; they must be static to be named.
+        """
         sender = self.static("FromEmailAddress")
-        address = sender.rsplit("<", 1)[-1].rstrip(">").strip()
-        domain = address.rsplit("@", 1)[-1]
-        resources = [self.arn("ses", f"identity/{address}"), self.arn("ses", f"identity/{domain}")]
+        recipients = self.params.get("Destination", {}).get("ToAddresses")
+        if not isinstance(recipients, list) or not all(isinstance(r, str) for r in recipients):
+            raise DynamicResourceError(
+                f"Task {self.state!r}: Destination.ToAddresses must be a static list of "
+                "addresses so the recipients' SES identities can be scoped"
+            )
+        resources: list[str] = []
+        for named in (sender, *recipients):
+            address = named.rsplit("<", 1)[-1].rstrip(">").strip()
+            for identity in (address, address.rsplit("@", 1)[-1]):
+                arn = self.arn("ses", f"identity/{identity}")
+                if arn not in resources:
+                    resources.append(arn)
         if "ConfigurationSetName" in self.params or "ConfigurationSetName.$" in self.params:
             name = self.static("ConfigurationSetName")
             resources.append(self.arn("ses", f"configuration-set/{name}"))

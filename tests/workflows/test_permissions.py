@@ -9,7 +9,13 @@ import re
 from typing import Any
 
 import pytest
-from asl_checks import ENV, STATE_MACHINE_ARN, indexing_settings, match_settings_combinations
+from asl_checks import (
+    ENV,
+    STATE_MACHINE_ARN,
+    indexing_settings,
+    match_settings,
+    match_settings_combinations,
+)
 from parliament import analyze_policy_string
 
 from workflows import match
@@ -162,6 +168,40 @@ def test_resources_named_in_tasks_are_the_ones_allowed(
             assert _allowed(statements, action, ARN.format("sqs", name))
         if "FunctionName" in params:
             assert _allowed(statements, action, params["FunctionName"])
+
+
+def test_email_may_name_the_sender_and_the_recipients_identities_only() -> None:
+    # given the email channel from alerts@facewatch.example to an address of another domain
+    from workflows.settings import Channels, EmailChannel
+
+    email = EmailChannel(sender="alerts@facewatch.example", recipients=("guard@ops.example",))
+    definition = match.build_match_definition(match_settings(Channels(email=email)))
+
+    # when the role's statements are derived
+    statements = policy_statements(definition, ENV, state_machine_arn=STATE_MACHINE_ARN)
+
+    # then SendEmail is allowed on the sender's and the recipient's identities (the SES
+    # sandbox checks the recipient's too), and on no other identity
+    granted = {r for s in statements if "ses:SendEmail" in s["Action"] for r in s["Resource"]}
+    identity = ARN.format("ses", "identity/{}")
+    assert granted == {
+        identity.format("alerts@facewatch.example"),
+        identity.format("facewatch.example"),
+        identity.format("guard@ops.example"),
+        identity.format("ops.example"),
+    }
+
+
+def test_recipients_chosen_at_run_time_are_refused() -> None:
+    # given an email task whose recipients come from the state
+    definition = copy.deepcopy(match.build_match_definition(match_settings()))
+    for task in _tasks(definition["States"]):
+        if task["Resource"].endswith("sesv2:sendEmail"):
+            task["Parameters"]["Destination"] = {"ToAddresses.$": "$.Recipients"}
+
+    # then no statement is guessed for them
+    with pytest.raises(DynamicResourceError, match="ToAddresses"):
+        policy_statements(definition, ENV, state_machine_arn=STATE_MACHINE_ARN)
 
 
 def test_audit_writes_are_limited_to_the_static_key_prefix() -> None:
