@@ -10,6 +10,7 @@ Both modes share one Rekognition collection and one on-demand, KMS-encrypted dat
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import pulumi
@@ -19,6 +20,11 @@ from infra import iam
 from infra.config import Camera
 from workflows.records import SNAPSHOT_PREFIX, processor_name
 from workflows.settings import AnalysisMode
+
+# Pulumi auto-names an IAM role "<logical name>-<7 random characters>" and refuses (at
+# `pulumi up`, not under mocks) a logical name that leaves no room for them within IAM's
+# 64-character limit: "name '...' plus 7 random chars is longer than maximum length 64".
+ROLE_LOGICAL_NAME_MAX = 64 - len("-") - 7
 
 # Snapshots are read back from the video stream (GetImages at the frame's producer
 # timestamp) when a match is handled, and a failed workflow may be redriven hours later.
@@ -36,6 +42,18 @@ class AnalysisArgs:
     account_id: pulumi.Input[str]
     partition: pulumi.Input[str]
     region: str
+
+
+def processor_role_name(component: str, camera: str) -> str:
+    """The logical name of a camera's processor role: `<component>-<camera>-processor-role`,
+    or, for a camera name too long for it (they may have up to 118 characters), the name cut
+    short and made unique again by a digest of the whole camera name."""
+    full = f"{component}-{camera}-processor-role"
+    if len(full) <= ROLE_LOGICAL_NAME_MAX:
+        return full
+    digest = hashlib.sha256(camera.encode()).hexdigest()[:8]
+    keep = ROLE_LOGICAL_NAME_MAX - len(f"{component}--{digest}-processor-role")
+    return f"{component}-{camera[:keep]}-{digest}-processor-role"
 
 
 class Analysis(pulumi.ComponentResource):
@@ -121,7 +139,7 @@ class Analysis(pulumi.ComponentResource):
             ]
         )
         role, policy = iam.role(
-            f"{name}-{camera}-processor-role",
+            processor_role_name(name, camera),
             trust=pulumi.Output.all(args.account_id, args.partition).apply(trust),
             statements=statements,
             parent=self,

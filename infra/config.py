@@ -33,6 +33,8 @@ from infra.config_checks import (
     COLLECTION_ID_RE,
     LOG_RETENTION_DAYS,
     NAMESPACE,
+    STACK_NAME_MAX,
+    STACK_NAME_RE,
     STREAM_PROCESSOR_REGIONS,
     TOPIC_ARN_RE,
     Checker,
@@ -183,6 +185,13 @@ def load_config(
                 f"`pulumi config rm {NAMESPACE}:{key}`, then "
                 f"`{set_command(key, 'TOKEN', secret=True)}`",
             )
+    if not STACK_NAME_RE.fullmatch(stack):
+        check.problems.append(
+            f"stack {stack!r}: the stack name is part of AWS resource names (facewatch-STACK-"
+            f"faces-changed rule, Lambda functions, state machines, KMS alias) that allow only "
+            f"letters, digits, '-' and '_' and at most {STACK_NAME_MAX} characters here. Fix: "
+            f"deploy from a stack with such a name (`pulumi stack init dev`)"
+        )
     cameras = _cameras(check)
     analysis = values.get("analysis", "stream-processor")
     if analysis not in ANALYSIS_MODES:

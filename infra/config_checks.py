@@ -43,6 +43,15 @@ LOG_RETENTION_DAYS = (
     3653,
 )
 
+# The stack name is part of names AWS checks (prefix = "facewatch-<stack>"): the KMS alias
+# (alias/<prefix>: [a-zA-Z0-9:/_-]), the Lambda functions (<prefix>-snapshot: [a-zA-Z0-9_-],
+# 64 max), the state machines (<prefix>-indexing: only 0-9, A-Z, a-z, - and _ when CloudWatch
+# logging is on, 80 max), the pipe (<prefix>-records, 64 max) and the faces rule
+# (<prefix>-faces-changed, 64 max: the longest, so 64 - len("facewatch--faces-changed")).
+# Pulumi allows '.' and 100 characters in stack names, so this is checked before deploying.
+STACK_NAME_MAX = 64 - len("facewatch--faces-changed")
+STACK_NAME_RE = re.compile(rf"[A-Za-z0-9_-]{{1,{STACK_NAME_MAX}}}")
+
 # Rekognition CollectionId: [a-zA-Z0-9_.\-]+, 1..255 characters.
 COLLECTION_ID_RE = re.compile(r"[a-zA-Z0-9_.-]{1,255}")
 # Deliberately simple: one @, no spaces, a dot in the domain. SES verifies the address anyway;
