@@ -130,7 +130,7 @@ def _email(settings: MatchWorkflowSettings) -> dict[str, Any]:
 def _sns(settings: MatchWorkflowSettings) -> dict[str, Any]:
     sns = settings.channels.sns
     assert sns is not None
-    parameters = {"TopicArn": sns.topic_arn, "Subject.$": SNS_SUBJECT, "Message.$": TEXT_MESSAGE}
+    parameters = {"TopicArn": sns.topic_arn, "Subject": SNS_SUBJECT, "Message.$": TEXT_MESSAGE}
     return _branch(
         settings,
         "Sns",

@@ -58,8 +58,12 @@ HTML_MESSAGE = (
     "$.Snapshot.Payload.html_image)"
 )
 SUBJECT = "States.Format('facewatch: {} on camera {}', $.Person.Name, $.Camera)"
-# SNS subjects must be ASCII: the camera name is ([A-Za-z0-9_.-]), the person's name may not be.
-SNS_SUBJECT = "States.Format('facewatch: match on camera {}', $.Camera)"
+# SNS Publish rejects (InvalidParameter) a Subject that is not ASCII or is 100 characters or
+# longer (SNS API reference, PublishRequest.Subject: "less than 100 characters long"). A
+# camera name may be CAMERA_NAME_MAX (118) characters and a person's name any text, and
+# JSONPath intrinsics cannot truncate a string, so the subject is fixed text; the message
+# names the person and the camera. (moto enforces the same 100-character limit.)
+SNS_SUBJECT = "facewatch: face match"
 
 
 def sighting_fields(

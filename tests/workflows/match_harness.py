@@ -199,7 +199,11 @@ class MatchHarness:
         return self._drain(self.settings.dead_letter_queue_url)
 
     def sns_messages(self) -> list[str]:
-        return [envelope["Message"] for envelope in self._drain(self.sns_queue_url)]
+        return [envelope["Message"] for envelope in self.sns_envelopes()]
+
+    def sns_envelopes(self) -> list[dict[str, Any]]:
+        """The SNS notifications (Subject, Message, ...) the topic delivered to its observer."""
+        return self._drain(self.sns_queue_url)
 
     def emails(self) -> list[Any]:
         return list(ses_backends[ACCOUNT][REGION].sent_messages)

@@ -17,6 +17,7 @@ from match_fixtures import (  # noqa: F401  (pytest fixtures)
 )
 
 from workflows.match import build_match_definition
+from workflows.records import CAMERA_NAME_MAX
 from workflows.settings import Channels, EmailChannel, SnsChannel
 
 CHANNELS = ["email", "slack", "sns", "webhook", "whatsapp"]
@@ -105,6 +106,25 @@ def test_webhook_5xx_is_retried_then_delivered(
     assert len(http_endpoint.requests_to("/hook")) == 2
     [audit] = h.audit_objects().values()
     assert _delivered(audit)["webhook"] == "delivered"
+
+
+def test_sns_subject_stays_valid_for_the_longest_camera_name(harness: MatchHarness) -> None:
+    # given an SNS channel, and a camera with the longest name the stack accepts
+    h = harness.deploy(channels=Channels(sns=harness.settings.channels.sns))
+    h.enrol("people/zoe.png", HOSTILE, "people_zoe.png")
+    camera = "c" * CAMERA_NAME_MAX
+    # when a non-ASCII name is seen on it
+    result = h.run([sighting(camera, "people_zoe.png")])
+    # then SNS accepted the publication: its Subject is ASCII and under 100 characters
+    # (SNS Publish rejects anything else, on AWS as on moto)
+    assert result["status"] == "SUCCEEDED", h.explain(result)
+    [audit] = h.audit_objects().values()
+    assert _delivered(audit) == {"sns": "delivered"}
+    [envelope] = h.sns_envelopes()
+    assert envelope["Subject"].isascii() and len(envelope["Subject"]) < 100
+    # and the message still names the person and the camera
+    assert envelope["Message"].startswith(f"{HOSTILE} was seen on camera {camera} ")
+    assert h.dead_letters() == []
 
 
 def test_hostile_unicode_name_is_escaped_in_html_and_intact_in_text(harness: MatchHarness) -> None:
