@@ -41,6 +41,11 @@ SQS_TRANSIENT = [
     "SQS.AmazonSQSException",
 ]
 S3_TRANSIENT = [*aws_sdk_errors("S3", "S3Exception"), "S3.SdkClientException"]
+# Every audit PutObject names a checksum algorithm: with `auditObjectLock` the bucket has a
+# default retention, and S3 then refuses a PutObject that carries neither Content-MD5 nor an
+# x-amz-sdk-checksum-algorithm header (S3 API reference, PutObject). With ChecksumAlgorithm
+# the SDK computes and sends the checksum; harmless on buckets without Object Lock.
+S3_PUT_CHECKSUM = {"ChecksumAlgorithm": "SHA256"}
 
 
 def retry(errors: list[str], interval: int = 1, attempts: int = 3) -> list[dict[str, Any]]:

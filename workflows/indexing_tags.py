@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflows.asl import State
+from workflows.asl import S3_PUT_CHECKSUM, State
 from workflows.indexing_asl import (
     AUDIT_PREFIX,
     FAILED_STATE,
@@ -158,6 +158,7 @@ def audit_states(settings: IndexingWorkflowSettings) -> dict[str, State]:
                 "$.object.externalImageId, $$.Execution.Name)",
                 "Body.$": "States.JsonToString($.audit)",
                 "ContentType": "application/json",
+                **S3_PUT_CHECKSUM,
             },
             "S3",
             Catch=[{**TO_FAILURE, "Next": catch_next}],

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflows.asl import S3_TRANSIENT, State, catch_all, retry
+from workflows.asl import S3_PUT_CHECKSUM, S3_TRANSIENT, State, catch_all, retry
 from workflows.match_channels import channel_branches
 from workflows.match_common import LAMBDA_TRANSIENT, dead_letter_state, match_context
 from workflows.settings import MatchWorkflowSettings
@@ -62,6 +62,7 @@ def audit_states(
                 "Key.$": key,
                 "ContentType": _JSON,
                 "Body.$": "States.JsonToString($.AuditDocument)",
+                **S3_PUT_CHECKSUM,
             },
             "ResultSelector": outcome,
             "Retry": retry(S3_TRANSIENT),
@@ -154,6 +155,7 @@ def notify_states(settings: MatchWorkflowSettings) -> dict[str, State]:
                 "Key.$": audit_key("suppressed"),
                 "ContentType": _JSON,
                 "Body.$": "States.JsonToString(States.JsonMerge($.Sighting, $.Suppressed, false))",
+                **S3_PUT_CHECKSUM,
             },
             "ResultSelector": {"Outcome": "suppressed"},
             "Retry": retry(S3_TRANSIENT),

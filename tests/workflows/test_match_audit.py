@@ -173,3 +173,18 @@ def test_malformed_record_audit_and_dead_letter_name_the_problem(harness: MatchH
     assert letter["problem"] == problem
     assert letter["record"] == bad
     assert h.sns_messages() == []
+
+
+def test_audit_objects_carry_a_checksum_for_object_lock_buckets(harness: MatchHarness) -> None:
+    # given Lin enrolled (an Object Lock bucket refuses a PutObject without a checksum)
+    h = _sns_only(harness)
+    h.enrol("people/lin.png", "Lin-Manuel Miranda", "people_lin.png")
+    # when a camera sees him
+    described = h.run([_two_match_record()])
+    assert described["status"] == "SUCCEEDED", h.explain(described)
+    # then the audit object was written with a SHA-256 checksum the SDK computed
+    key, _ = _only_audit(h)
+    head = h.clients["s3"].head_object(
+        Bucket=h.settings.audit_bucket, Key=key, ChecksumMode="ENABLED"
+    )
+    assert head.get("ChecksumSHA256"), head
