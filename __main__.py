@@ -127,11 +127,13 @@ per_camera = names.apply(
     lambda v: commands.camera_outputs(
         config.cameras,
         config.analysis,
-        region,
-        collection_id=v["collection"],
-        data_stream=v["stream"],
-        snapshot_bucket=v["audit"],
-        threshold=config.face_match_threshold,
+        commands.AgentStack(
+            collection_id=v["collection"],
+            data_stream=v["stream"],
+            snapshot_bucket=v["audit"],
+            region=region,
+            threshold=config.face_match_threshold,
+        ),
     )
 )
 pulumi.export("analysisMode", config.analysis)

@@ -19,6 +19,7 @@ are run with `eval "$(pulumi stack output ...)"` or edited first, as the README 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from shlex import quote
 
 from infra.config import Camera
@@ -60,16 +61,19 @@ def stream_processor_commands(camera: str, region: str) -> dict[str, str]:
     }
 
 
-def camera_agent_command(
-    camera: str,
-    *,
-    source: str | None,
-    collection_id: str,
-    data_stream: str,
-    snapshot_bucket: str,
-    region: str,
-    threshold: float,
-) -> str:
+@dataclass(frozen=True)
+class AgentStack:
+    """What every edge camera's agent command names from the stack: the collection, the data
+    stream, the bucket for snapshots, the region and `faceMatchThreshold`."""
+
+    collection_id: str
+    data_stream: str
+    snapshot_bucket: str
+    region: str
+    threshold: float
+
+
+def camera_agent_command(camera: str, *, source: str | None, stack: AgentStack) -> str:
     """The edge-mode camera agent: samples frames, searches faces, writes the records.
 
     `threshold` is the stack's `faceMatchThreshold`: in edge mode the agent's
@@ -84,9 +88,9 @@ def camera_agent_command(
     comes first and in this order: `agent_stop_pattern` matches exactly that.
     """
     command = (
-        f"facewatch camera run --camera {plain(camera)} --collection {plain(collection_id)} "
-        f"--stream {plain(data_stream)} --snapshot-bucket {plain(snapshot_bucket)} "
-        f"--region {plain(region)} --threshold {threshold:g}"
+        f"facewatch camera run --camera {plain(camera)} --collection {plain(stack.collection_id)} "
+        f"--stream {plain(stack.data_stream)} --snapshot-bucket {plain(stack.snapshot_bucket)} "
+        f"--region {plain(stack.region)} --threshold {stack.threshold:g}"
     )
     if source is not None and is_plain_word(source):
         command += f" --source {source}"
@@ -104,34 +108,17 @@ def agent_stop_pattern(camera: str) -> str:
     return f"facewatch.camera.run.--camera.{name}.--collection"
 
 
-def edge_commands(
-    camera: str,
-    *,
-    source: str | None,
-    collection_id: str,
-    data_stream: str,
-    snapshot_bucket: str,
-    region: str,
-    threshold: float,
-) -> dict[str, str]:
+def edge_commands(camera: str, *, source: str | None, stack: AgentStack) -> dict[str, str]:
     """Edge-mode counterparts: run the agent (in the foreground), stop it, check its output."""
-    run = camera_agent_command(
-        camera,
-        source=source,
-        collection_id=collection_id,
-        data_stream=data_stream,
-        snapshot_bucket=snapshot_bucket,
-        region=region,
-        threshold=threshold,
-    )
+    run = camera_agent_command(camera, source=source, stack=stack)
     return {
         "start": run,
         # SIGINT is what Ctrl-C sends: the agent finishes its frame and flushes its records.
         "stop": f"pkill -INT -f {agent_stop_pattern(camera)}",
         # The agent has no server-side state; its records land in the data stream.
         "describe": (
-            f"aws kinesis describe-stream-summary --stream-name {plain(data_stream)} "
-            f"--region {plain(region)}"
+            f"aws kinesis describe-stream-summary --stream-name {plain(stack.data_stream)} "
+            f"--region {plain(stack.region)}"
         ),
     }
 
@@ -169,31 +156,16 @@ def producer_commands(camera: str, region: str) -> dict[str, str]:
 
 
 def camera_outputs(
-    cameras: Sequence[Camera],
-    mode: AnalysisMode,
-    region: str,
-    *,
-    collection_id: str,
-    data_stream: str,
-    snapshot_bucket: str,
-    threshold: float,
+    cameras: Sequence[Camera], mode: AnalysisMode, stack: AgentStack
 ) -> dict[str, dict[str, str]]:
     """Each camera's start/stop/describe commands (and producers, in stream-processor mode)."""
     outputs: dict[str, dict[str, str]] = {}
     for camera in cameras:
         if mode == "stream-processor":
-            run = stream_processor_commands(camera.name, region)
-            producers = producer_commands(camera.name, region)
+            run = stream_processor_commands(camera.name, stack.region)
+            producers = producer_commands(camera.name, stack.region)
         else:
-            run = edge_commands(
-                camera.name,
-                source=camera.source,
-                collection_id=collection_id,
-                data_stream=data_stream,
-                snapshot_bucket=snapshot_bucket,
-                region=region,
-                threshold=threshold,
-            )
+            run = edge_commands(camera.name, source=camera.source, stack=stack)
             producers = {}
         outputs[camera.name] = {
             "startProcessorCommand": run["start"],

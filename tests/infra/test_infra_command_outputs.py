@@ -19,9 +19,9 @@ import pytest
 from infra import commands
 
 REGION = "eu-west-3"
-STACK_VALUES = {"collection_id": "facewatch-dev", "data_stream": "analysis-data-1a2b3c",
-                "snapshot_bucket": "storage-audit-4d5e6f", "region": REGION,
-                "threshold": 92.5}  # fmt: skip
+STACK = commands.AgentStack(collection_id="facewatch-dev", data_stream="analysis-data-1a2b3c",
+                             snapshot_bucket="storage-audit-4d5e6f", region=REGION,
+                             threshold=92.5)  # fmt: skip
 AGENT_ARGS = ["--collection", "facewatch-dev", "--stream", "analysis-data-1a2b3c",
               "--snapshot-bucket", "storage-audit-4d5e6f", "--region", REGION,
               "--threshold", "92.5"]  # fmt: skip
@@ -38,7 +38,7 @@ def substituted(command: str, extra: str = "") -> list[str]:
 
 
 def edge(camera: str, source: str | None = None) -> dict[str, str]:
-    return commands.edge_commands(camera, source=source, **STACK_VALUES)
+    return commands.edge_commands(camera, source=source, stack=STACK)
 
 
 @pytest.mark.parametrize(
