@@ -29,7 +29,7 @@ XRAY_ACTIONS = [
 
 
 def infra_statements(
-    key_arn: str, region: str, definition_statements: Sequence[iam.Statement] = ()
+    key_arn: str, region: str, definition_statements: Sequence[iam.Statement]
 ) -> list[iam.Statement]:
     """Statements a state machine role needs beyond its definition's tasks.
 

@@ -120,7 +120,7 @@ def test_state_machine_role_is_its_definition_plus_the_infra_statements(
 
 
 def test_infra_statements_are_logging_xray_and_key_use_only() -> None:
-    statements = infra_statements("arn:aws:kms:us-east-1:1:key/k", "us-east-1")
+    statements = infra_statements("arn:aws:kms:us-east-1:1:key/k", "us-east-1", [])
 
     actions = {a for s in statements for a in s["Action"]}
     assert {a.split(":")[0] for a in actions} == {"logs", "xray", "kms"}
