@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from facewatch.cli_common import (
     AuditBucketOpt,
@@ -28,6 +29,7 @@ from facewatch.cli_common import (
     console,
     resolve_target,
 )
+from facewatch.execution_history import StateVisit, one_line, state_visits, tree_order
 
 executions_app = typer.Typer(
     name="executions",
@@ -135,7 +137,8 @@ def list_command(
     region: RegionOpt = None,
     root: RootOpt = None,
 ) -> None:
-    """List executions: status, person, camera, start time, notified or suppressed."""
+    """List executions, newest first: start time, status, person, camera and outcome, then the
+    execution's name (what `executions show` takes)."""
     target = _target(
         workflow,
         state_machine,
@@ -146,30 +149,28 @@ def list_command(
         audit_bucket=audit_bucket,
     )
     executions = list_executions(target, workflow, limit, status)
-    if workflow is Workflow.indexing:
-        table = Table("started", "status", "event")
-        table.add_column("execution", overflow="fold")
-        for e in executions:
-            table.add_row(
-                f"{e['startDate']:%Y-%m-%d %H:%M:%S}",
-                e["status"],
-                _indexing_key(target, e),
-                e["name"],
-            )
-    else:
-        table = Table("started", "status", "person", "camera", "outcome")
-        table.add_column("execution", overflow="fold")  # whole: `executions show` needs it
-        for e in executions:
+    out = console()
+    if not executions:
+        out.print("no executions yet")
+    for e in executions:
+        if workflow is Workflow.indexing:
+            about = _indexing_key(target, e)
+        else:
             audits = audit_records(target, e)
-            table.add_row(
-                f"{e['startDate']:%Y-%m-%d %H:%M:%S}",
-                e["status"],
-                ", ".join(sorted({person_of(a) for a in audits})) or "-",
-                ", ".join(sorted({str(a.get("camera", "?")) for a in audits})) or "-",
-                ", ".join(sorted({str(a.get("outcome", "?")) for a in audits})) or "-",
-                e["name"],
+            about = "  ".join(
+                ", ".join(sorted(values)) or "-"
+                for values in (
+                    {person_of(a) for a in audits},
+                    {str(a.get("camera", "?")) for a in audits},
+                    {str(a.get("outcome", "?")) for a in audits},
+                )
             )
-    console().print(table if executions else "no executions yet")
+        # Two lines an execution: what happened (cut to the terminal's width), then the whole
+        # name that `executions show` takes (a UUID for the Pipe's executions).
+        line = Text(f"{e['startDate']:%Y-%m-%d %H:%M:%S}  {e['status']:<9}  ")
+        line.append(about, style="bold")
+        out.print(line, no_wrap=True, overflow="ellipsis", soft_wrap=False)
+        out.print(f"  {e['name']}", style="dim", highlight=False)
 
 
 def _execution_arn(target: Target, workflow: Workflow, execution: str) -> str:
@@ -180,43 +181,34 @@ def _execution_arn(target: Target, workflow: Workflow, execution: str) -> str:
     return machine.replace(":stateMachine:", ":execution:") + f":{execution}"
 
 
-def _short(value: Any, full: bool, width: int = 300) -> str:
-    text = value if isinstance(value, str) else json.dumps(value)
+def _pretty(text: str) -> str:
     with contextlib.suppress(TypeError, ValueError):  # not JSON: shown as it is
-        text = json.dumps(json.loads(text), indent=2 if full else None, ensure_ascii=False)
-    return text if full or len(text) <= width else text[:width] + " ..."
+        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    return text
 
 
-def history_rows(events: list[dict[str, Any]]) -> list[tuple[str, str, str, str]]:
-    """(state, event type, detail kind, detail) for each history event worth showing."""
-    rows = []
-    state = "-"
-    for event in events:
-        kind = event["type"]
-        for key, details in event.items():
-            if not key.endswith("EventDetails") or not isinstance(details, dict):
-                continue
-            if "name" in details and kind.endswith("StateEntered"):
-                state = details["name"]
-            if "error" in details or "cause" in details:
-                cause = details.get("cause", "")
-                rows.append((state, kind, "error", f"{details.get('error', '')} {cause}".strip()))
-            elif "input" in details:
-                rows.append((state, kind, "input", details["input"]))
-            elif "output" in details:
-                rows.append((state, kind, "output", details["output"]))
-            elif "resource" in details:
-                rows.append(
-                    (
-                        state,
-                        kind,
-                        "task",
-                        f"{details.get('resourceType')}:{details.get('resource')}",
-                    )
-                )
-        if kind.endswith("StateExited") and state != "-":
-            state = "-"
-    return rows
+def _summary_table(visits: list[StateVisit]) -> Table:
+    """One row per state entered: indented by nesting, its task, and how it ended."""
+    table = Table("state", "status", "task / error", box=None, header_style="bold")
+    for column in table.columns:
+        column.no_wrap, column.overflow = True, "ellipsis"
+    table.columns[0].max_width = 40
+    for visit in tree_order(visits):
+        label = "  " * visit.depth + visit.name
+        if visit.iteration is not None and visit.parent is not None and visit.depth:
+            label += f" [{visit.iteration}]" if visit.parent.kind == "Map" else ""
+        style = {"failed": "red", "caught": "yellow"}.get(visit.status)
+        table.add_row(label, visit.status, one_line(visit.error or visit.resource), style=style)
+    return table
+
+
+def _full_table(visits: list[StateVisit]) -> Table:
+    table = Table("state", "event", "", "detail", show_lines=True)
+    for visit in visits:
+        for kind, label, text in visit.details:
+            style = "red" if label == "error" else None
+            table.add_row(visit.name, kind, label, _pretty(text), style=style)
+    return table
 
 
 @executions_app.command("show")
@@ -224,14 +216,17 @@ def history_rows(events: list[dict[str, Any]]) -> list[tuple[str, str, str, str]
 def show_command(
     execution: Annotated[str, typer.Argument(help="Execution name or ARN.")],
     workflow: Annotated[Workflow, typer.Option(help="Workflow of a bare name.")] = Workflow.match,
-    full: Annotated[bool, typer.Option(help="Print inputs and outputs in full.")] = False,
+    full: Annotated[
+        bool,
+        typer.Option(help="Every state's input, output and errors in full (default: a summary)."),
+    ] = False,
     state_machine: StateMachineOpt = None,
     stack: StackOpt = None,
     endpoint_url: EndpointOpt = None,
     region: RegionOpt = None,
     root: RootOpt = None,
 ) -> None:
-    """Show one execution state by state: inputs, outputs, errors."""
+    """Show one execution state by state: a summary line per state, or everything (--full)."""
     target = _target(
         workflow, state_machine, endpoint_url=endpoint_url, stack=stack, region=region, root=root
     )
@@ -249,9 +244,11 @@ def show_command(
         f"started {description['startDate']:%Y-%m-%d %H:%M:%S}"
     )
     if description.get("error") or description.get("cause"):
-        console().print(f"[red]{description.get('error', '')}[/] {description.get('cause', '')}")
-    table = Table("state", "event", "", "detail", show_lines=full)
-    for state, kind, label, detail in history_rows(events):
-        style = "red" if label == "error" else None
-        table.add_row(state, kind, label, _short(detail, full), style=style)
-    console().print(table)
+        failure = Text(description.get("error", ""), style="red")
+        failure.append(
+            " " + (description.get("cause", "") if full else one_line(description.get("cause", "")))
+        )
+        # The summary stays one line per item at any width; --full keeps the whole cause.
+        console().print(failure, no_wrap=not full, overflow="ellipsis", soft_wrap=full)
+    visits = state_visits(events)
+    console().print(_full_table(visits) if full else _summary_table(visits))

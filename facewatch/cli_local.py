@@ -27,8 +27,11 @@ from facewatch.local.state import (
     default_root,
     is_local_server,
     pid_alive,
+    read_launch,
     read_state,
+    write_launch,
 )
+from workflows.records import CAMERA_NAME_MAX, is_valid_camera_name
 
 local_app = typer.Typer(
     name="local",
@@ -72,6 +75,13 @@ def _cameras(camera: list[str] | None, config: Path | None, webhook_url: str | N
         name, _, source = item.partition("=")
         if not name or not source:
             raise CliError(f"--camera {item!r} is not NAME=SOURCE", "e.g. --camera door=0")
+        if not is_valid_camera_name(name):
+            raise CliError(
+                f"--camera {item!r}: camera name {name!r} is not allowed (the same rule as "
+                f"`facewatch camera run`: letters, digits, '_', '.', '-', at most "
+                f"{CAMERA_NAME_MAX} characters)",
+                "e.g. --camera front-door=0",
+            )
     if stack is None:
         return given or ([f"stage={SAMPLE_CLIP}"] if SAMPLE_CLIP.is_file() else [])
     named = {item.partition("=")[0] for item in given}
@@ -123,33 +133,32 @@ def up(
 ) -> None:
     """Start the local endpoint in the background (state in .facewatch/)."""
     root = root or default_root()
+    cameras = _cameras(camera, config, webhook_url)
+    arguments = ["--port", str(port), "--dedupe-window", str(dedupe_window)]
+    if config is not None:
+        arguments += ["--config", str(config.resolve())]
+    if webhook_url:
+        arguments += ["--webhook-url", webhook_url]
+    for item in cameras:
+        arguments += ["--camera", item]
+    if http_passthrough:
+        arguments.append("--http-passthrough")
     state = running_local(root)
     if state and is_local_server(state["pid"]):
+        running_with = read_launch(root)
+        if running_with is not None and running_with != arguments:
+            raise CliError(
+                f"the local mode already runs at {state['endpointUrl']} (pid {state['pid']}) "
+                f"with other options: {' '.join(running_with)}",
+                "run `facewatch local down`, then this `local up` again (state is kept)",
+            )
         console().print(f"already running at {state['endpointUrl']} (pid {state['pid']})")
         return
-    cameras = _cameras(camera, config, webhook_url)
     root.mkdir(parents=True, exist_ok=True)
     clear_state(root)
+    write_launch(root, arguments)
     log_file = StatePaths(root).log_file
-    command = [
-        sys.executable,
-        "-m",
-        "facewatch.local.server",
-        "--root",
-        str(root),
-        "--port",
-        str(port),
-        "--dedupe-window",
-        str(dedupe_window),
-    ]
-    if config is not None:
-        command += ["--config", str(config.resolve())]
-    if webhook_url:
-        command += ["--webhook-url", webhook_url]
-    for item in cameras:
-        command += ["--camera", item]
-    if http_passthrough:
-        command.append("--http-passthrough")
+    command = [sys.executable, "-m", "facewatch.local.server", "--root", str(root), *arguments]
     with log_file.open("ab") as log:
         child = subprocess.Popen(
             command,

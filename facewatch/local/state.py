@@ -13,6 +13,8 @@ Everything the local mode keeps between `down` and `up` lives here:
                         put back on `up` (a restart inside the window stays quiet)
       sink/             what Slack, WhatsApp and the webhook would have received
       server.log        the background server's log
+      launch.json       the options `local up` started the server with: a second `up`
+                        with other options is refused instead of silently ignored
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any
 
 DEFAULT_ROOT = Path(".facewatch")
 STATE_FILE = "local.json"
+LAUNCH_FILE = "launch.json"
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,23 @@ def write_state(root: Path, state: dict[str, Any]) -> None:
     tmp = root / f"{STATE_FILE}.tmp"
     tmp.write_text(json.dumps(state, indent=2, sort_keys=True), encoding="utf-8")
     tmp.replace(root / STATE_FILE)
+
+
+def write_launch(root: Path, arguments: list[str]) -> None:
+    """Record the server arguments `local up` starts it with (compared by the next `up`)."""
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = root / f"{LAUNCH_FILE}.tmp"
+    tmp.write_text(json.dumps(arguments), encoding="utf-8")
+    tmp.replace(root / LAUNCH_FILE)
+
+
+def read_launch(root: Path) -> list[str] | None:
+    """The arguments of the running server's `local up`, or None when unknown."""
+    try:
+        data = json.loads((root / LAUNCH_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return [str(item) for item in data] if isinstance(data, list) else None
 
 
 def clear_state(root: Path) -> None:

@@ -108,6 +108,17 @@ def test_bad_camera_spec_is_refused() -> None:
     assert "NAME=SOURCE" in one_error_line(result.output)
 
 
+@pytest.mark.parametrize("name", ["bad name", "door/1", "x" * 200, "über"])
+def test_camera_name_that_camera_run_refuses_is_refused_at_up(name: str) -> None:
+    # given a camera name the agent and the stack refuse; when `local up` is given it
+    result = runner.invoke(app, ["local", "up", "--camera", f"{name}=0"])
+    # then it stops before starting anything, naming the rule
+    assert result.exit_code == 2
+    line = one_error_line(result.output)
+    assert "camera name" in line and "camera run" in line
+    assert not Path(".facewatch/local.json").exists()
+
+
 def test_status_when_not_running_exits_1_with_the_command_to_start() -> None:
     result = runner.invoke(app, ["local", "status"])
     assert result.exit_code == 1

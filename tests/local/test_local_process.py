@@ -109,6 +109,38 @@ def test_up_records_a_running_endpoint_and_status_reports_it(root: Path) -> None
     assert "facewatch-stage: STOPPED" in output
 
 
+def _port(root: Path) -> str:
+    state = read_state(root)
+    assert state is not None
+    return str(state["endpointUrl"]).rsplit(":", 1)[1]
+
+
+def test_up_again_with_the_same_options_reports_the_running_instance(
+    root: Path, clip: Path
+) -> None:
+    # given a running local mode; when `up` is run again exactly as it was started
+    code, output = cli(
+        "local", "up", "--root", str(root), "--port", _port(root), "--camera", f"stage={clip}"
+    )
+    # then it succeeds without starting anything new
+    assert code == 0, output
+    assert "already running" in output
+
+
+def test_up_again_with_other_options_is_refused_naming_the_restart(root: Path, clip: Path) -> None:
+    # given a running local mode; when `up` asks for another dedupe window
+    pid = read_state(root)["pid"]  # type: ignore[index]
+    code, output = cli(
+        "local", "up", "--root", str(root), "--port", _port(root), "--camera",
+        f"stage={clip}", "--dedupe-window", "60",
+    )  # fmt: skip
+    # then it is refused (not ignored), says how to apply the options, and the instance runs on
+    assert code == 2, output
+    assert "already runs" in output and "other options" in output
+    assert "facewatch local down" in output
+    assert read_state(root)["pid"] == pid and pid_alive(pid)  # type: ignore[index]
+
+
 def test_faces_add_waits_for_indexing_and_list_shows_the_face(root: Path) -> None:
     code, output = cli("faces", "add", str(PHOTOS[LIN]), "--name", LIN, "--root", str(root))
     assert code == 0, output
