@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -33,6 +34,13 @@ from facewatch.local.state import (
 )
 from workflows.records import CAMERA_NAME_MAX, is_valid_camera_name
 
+
+class PassthroughChannel(StrEnum):
+    slack = "slack"
+    whatsapp = "whatsapp"
+    webhook = "webhook"
+
+
 local_app = typer.Typer(
     name="local",
     help="Run the whole pipeline on this machine (no AWS account needed).",
@@ -51,6 +59,19 @@ def _tail(path: Path, lines: int = 3) -> str:
         return " | ".join(path.read_text("utf-8", "replace").strip().splitlines()[-lines:])
     except OSError:
         return "no log"
+
+
+def _threshold_note(configured: float) -> str | None:
+    """What `up` says when a stack file's threshold is not what the local engine applies."""
+    from facewatch.engine.embedding import LOCAL_MODE_THRESHOLD
+
+    if configured == LOCAL_MODE_THRESHOLD:
+        return None
+    return (
+        f"note: faceMatchThreshold {configured:g} is on Rekognition's scale; the local face "
+        f"engine applies {LOCAL_MODE_THRESHOLD:g} on its own (dlib's same-person tolerance), "
+        "which makes the decisions Rekognition makes at 80 to 99 (README, Local face engine)"
+    )
 
 
 def _cameras(camera: list[str] | None, config: Path | None, webhook_url: str | None) -> list[str]:
@@ -84,6 +105,9 @@ def _cameras(camera: list[str] | None, config: Path | None, webhook_url: str | N
             )
     if stack is None:
         return given or ([f"stage={SAMPLE_CLIP}"] if SAMPLE_CLIP.is_file() else [])
+    note = _threshold_note(stack.face_match_threshold)
+    if note:
+        console().print(note, highlight=False)
     named = {item.partition("=")[0] for item in given}
     for cam in stack.cameras:
         if cam.source is None and cam.name not in named and SAMPLE_CLIP.is_file():
@@ -118,16 +142,20 @@ def up(
         str | None,
         typer.Option(
             help="Webhook URL to use instead of the configured one (enables the webhook "
-            "channel); http://127.0.0.1:PORT/... is accepted locally.",
+            "channel); http://127.0.0.1:PORT/... is accepted locally and sent there for real.",
         ),
     ] = None,
     dedupe_window: Annotated[
         int, typer.Option(min=1, help="Dedupe window in seconds (without --config).")
     ] = 300,
     http_passthrough: Annotated[
-        bool,
-        typer.Option(help="Send Slack/WhatsApp/webhook requests for real instead of capturing."),
-    ] = False,
+        list[PassthroughChannel] | None,
+        typer.Option(
+            help="Send this channel's requests for real instead of capturing them in "
+            ".facewatch/sink/ (repeatable: slack, whatsapp, webhook). A URL on 127.0.0.1 or "
+            "localhost, such as --webhook-url's, is always sent for real.",
+        ),
+    ] = None,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for the endpoint.")] = 120.0,
     root: RootOpt = None,
 ) -> None:
@@ -141,8 +169,8 @@ def up(
         arguments += ["--webhook-url", webhook_url]
     for item in cameras:
         arguments += ["--camera", item]
-    if http_passthrough:
-        arguments.append("--http-passthrough")
+    for channel in sorted({c.value for c in http_passthrough or []}):
+        arguments += ["--http-passthrough", channel]
     state = running_local(root)
     if state and is_local_server(state["pid"]):
         running_with = read_launch(root)

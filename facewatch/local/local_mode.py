@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from .pipe import KinesisPipe
 from .resources import LOCAL_ACCOUNT, LocalResources
 from .resources_deploy import create_resources
 from .s3_events import S3EventBridge
-from .sink import CaptureSink
+from .sink import CaptureSink, ChannelRouter
 from .state import StatePaths
 from .stream_processors import StreamProcessors
 
@@ -54,7 +54,7 @@ class LocalMode:
         *,
         port: int = 0,
         resources: LocalResources | None = None,
-        http_passthrough: bool = False,
+        http_passthrough: Collection[str] = (),
         agent_fps: float = 5.0,
         pipe_poll_interval: float = 0.1,
         realtime: bool = False,
@@ -62,7 +62,8 @@ class LocalMode:
         self.paths = StatePaths(Path(root).resolve())
         self.requested_port = port
         self.resources = resources or LocalResources()
-        self.http_passthrough = http_passthrough
+        # Channels whose HTTP Tasks are sent for real (loopback URLs always are): sink.py.
+        self.http_passthrough = tuple(http_passthrough)
         self.agent_fps = agent_fps
         self.pipe_poll_interval = pipe_poll_interval
         self.realtime = realtime
@@ -145,13 +146,16 @@ class LocalMode:
             )
         )
         self.sink = CaptureSink(self.paths.sink)
+        from .bridge import http_task
+
+        router = ChannelRouter(self.sink, http_task.send_request, self.http_passthrough)
         self._undo.extend(
             moto_plumbing.install_task_bridges(
                 {
                     resources.snapshot_function: "handlers.snapshot",
                     resources.decode_function: "handlers.decode",
                 },
-                None if self.http_passthrough else self.sink,
+                router,
             )
         )
         self.definitions = create_resources(resources, self.clients(), self.endpoint_url)

@@ -43,7 +43,11 @@ class LocalResources:
     region: str = DEFAULT_REGION
     prefix: str = "facewatch"
     # The stack config model's defaults (infra/config.py).
+    # On the local engine's scale: what its stream processors apply (see
+    # facewatch.engine.embedding.LOCAL_MODE_THRESHOLD for a stack file's threshold).
     face_match_threshold: float = 80.0
+    # A stack file's faceMatchThreshold (Rekognition's scale), reported beside the one applied.
+    configured_face_match_threshold: float | None = None
     dedupe_window_seconds: int = 300
     unknown_face_alerts: bool = False
     collection: str = ""  # the collection id; "" = the prefix
@@ -219,6 +223,7 @@ class LocalResources:
             "topicArn": self.topic_arn,
             "cameras": dict(self.cameras),
             "faceMatchThreshold": self.face_match_threshold,
+            "configuredFaceMatchThreshold": self.configured_face_match_threshold,
             "dedupeWindowSeconds": self.dedupe_window_seconds,
             "unknownFaceAlerts": self.unknown_face_alerts,
             "channels": list(self.channels),

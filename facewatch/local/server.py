@@ -6,7 +6,8 @@
 - the Rekognition bridge's WSGI app in front of it, answering `RekognitionService.*`
   requests with `StreamProcessors` in front of the local face engine; starting a
   processor runs the camera agent on the camera's source (agent_runner.py);
-- the HTTP Task bridge (to the capture sink unless `http_passthrough`) and the Lambda task
+- the HTTP Task bridge (to the capture sink, except loopback URLs and the channels in
+  `http_passthrough`, sent for real: sink.py) and the Lambda task
   bridge (`handlers.snapshot` and `handlers.decode` in-process);
 - the stack's resources (resources.py; from a stack file with `--config`, stack_config.py),
   the S3 -> EventBridge adapter (s3_events.py) and the Pipe adapter (pipe.py), both with
@@ -41,6 +42,7 @@ from pathlib import Path
 
 from .local_mode import LocalMode
 from .resources import LocalResources
+from .sink import CHANNELS
 from .state import SERVER_MODULE, clear_state, write_state
 
 __all__ = ["LocalMode", "main"]
@@ -71,7 +73,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--camera", action="append", default=[], metavar="NAME=SOURCE")
     parser.add_argument("--config", type=Path, default=None, metavar="PULUMI_STACK_YAML")
     parser.add_argument("--webhook-url", default=None)
-    parser.add_argument("--http-passthrough", action="store_true")
+    parser.add_argument(
+        "--http-passthrough", action="append", default=[], choices=CHANNELS, metavar="CHANNEL"
+    )
     parser.add_argument("--dedupe-window", type=int, default=300)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")

@@ -3,11 +3,15 @@
 `facewatch local up --config Pulumi.dev.yaml` reads the file's `config:` map, keeps the
 `facewatch:` keys and `aws:region`, and validates them with `infra.config.load_config`, the
 model `__main__.py` uses, so the local mode refuses exactly what `pulumi up` would refuse and
-builds its resources from the same values: face-match threshold, dedupe window, unknown-face
-alerts, collection id, cameras and the configured channels (email sender/recipients, SNS,
+builds its resources from the same values: dedupe window, unknown-face alerts, collection id,
+cameras and the configured channels (email sender/recipients, SNS,
 Slack channel, WhatsApp ids, webhook URL). Without `--config` the local mode uses its own
 example (`LocalResources()` defaults: every channel, placeholder addresses), because the
 demo must show every channel and a stack file's cameras have no local video source.
+
+Threshold: `faceMatchThreshold` is on Rekognition's scale, which the local face engine's does
+not share; the local processors apply `LOCAL_MODE_THRESHOLD` (the engine's "same person") and
+`local up` says so when the file sets another value (README, "Local face engine").
 
 Secrets: a stack file holds tokens encrypted (`{"secure": "..."}`), which only the Pulumi
 CLI can decrypt. They count as set (so the model's "token required" checks pass) but their
@@ -26,6 +30,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
+
+from facewatch.engine.embedding import LOCAL_MODE_THRESHOLD
 
 from .resources import PLACEHOLDER_SECRET, LocalResources
 
@@ -106,7 +112,9 @@ def resources_from_config(
         channels.append("webhook")
     fields: dict[str, Any] = {
         "region": config.region,
-        "face_match_threshold": config.face_match_threshold,
+        # Rekognition's scale in the file, the engine's here: see LOCAL_MODE_THRESHOLD.
+        "face_match_threshold": LOCAL_MODE_THRESHOLD,
+        "configured_face_match_threshold": config.face_match_threshold,
         "dedupe_window_seconds": config.dedupe_window_seconds,
         "unknown_face_alerts": config.unknown_face_alerts,
         "collection": config.collection_id,

@@ -1,7 +1,8 @@
 """`facewatch local up --config`: the local resources from a stack file, via `infra.config`.
 
-The passthrough test runs the local mode in-process with a webhook channel pointed at an
-`http.server` on 127.0.0.1 and checks the request the match workflow's HTTP Task sends.
+The loopback tests run the local mode in-process from a stack file with threshold 90, Slack
+and a webhook pointed at an `http.server` on 127.0.0.1: the clip alerts, the webhook request
+really reaches the receiver, Slack's stays in the capture sink.
 """
 
 from __future__ import annotations
@@ -18,10 +19,13 @@ import yaml
 from typer.testing import CliRunner
 
 from facewatch.cli import app
+from facewatch.cli_local import _threshold_note
+from facewatch.engine.embedding import LOCAL_MODE_THRESHOLD
 from facewatch.local import scenario
-from facewatch.local.notifications import AuditWatcher
+from facewatch.local.notifications import Alert, AuditWatcher
 from facewatch.local.resources import PLACEHOLDER_SECRET
 from facewatch.local.server import LocalMode
+from facewatch.local.sink import captured
 from facewatch.local.stack_config import (
     StackConfigError,
     load_stack_file,
@@ -59,7 +63,10 @@ def test_the_stack_files_settings_become_the_local_resources(tmp_path: Path) -> 
     resources = resources_from_config(load_stack_file(stack_file(tmp_path, STACK)))
     # Then they carry the same settings the stack would deploy
     assert resources.region == "eu-west-1"
-    assert (resources.face_match_threshold, resources.dedupe_window_seconds) == (95.0, 120)
+    assert resources.dedupe_window_seconds == 120
+    # the file's threshold is kept for the record; the engine applies its own (see README)
+    assert resources.configured_face_match_threshold == 95.0
+    assert resources.face_match_threshold == LOCAL_MODE_THRESHOLD
     assert resources.unknown_face_alerts is True
     assert resources.channels == ("slack", "whatsapp", "webhook")
     assert resources.slack_channel == "#door-alerts"
@@ -153,34 +160,44 @@ def receiver() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def passthrough(
+def loopback(
     clip: Path, receiver: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LocalMode]:
-    """Local mode from a webhook-only stack file, passthrough on, Lin enrolled, clip played."""
-    folder = tmp_path_factory.mktemp("passthrough")
+) -> Iterator[tuple[LocalMode, list[Alert]]]:
+    """Local mode from a stack file with Pulumi.dev.yaml's threshold (90), Slack and a webhook
+    pointed at a receiver on 127.0.0.1 (no passthrough); Lin enrolled, the clip played."""
+    folder = tmp_path_factory.mktemp("loopback")
     values = {
         "aws:region": "us-east-1",
         "facewatch:cameras": json.dumps([CAMERA]),
-        "facewatch:faceMatchThreshold": "85",
+        "facewatch:faceMatchThreshold": "90",
+        "facewatch:slack": json.dumps({"channel": "#door-alerts"}),
+        "facewatch:slackToken": {"secure": CIPHERTEXT},
         "facewatch:webhook": json.dumps({"url": "https://hooks.example.com/fw"}),
     }
     config = load_stack_file(stack_file(folder, values))
     resources = resources_from_config(config, cameras={CAMERA: str(clip)}, webhook_url=receiver)
-    local = LocalMode(folder / "state", resources=resources, http_passthrough=True)
+    local = LocalMode(folder / "state", resources=resources)
     local.start()
     try:
         scenario.enrol(local, PHOTOS[LIN], LIN)
         watcher = AuditWatcher(local.client("s3"), local.resources.audit_bucket)
-        scenario.stream_camera(local, CAMERA, watcher=watcher)
-        yield local
+        yield local, scenario.stream_camera(local, CAMERA, watcher=watcher)
     finally:
         local.stop()
 
 
-def test_passthrough_sends_the_webhook_request_to_the_configured_url(
-    passthrough: LocalMode,
+def test_a_threshold_of_90_in_the_stack_file_still_alerts_on_the_sample_clip(
+    loopback: tuple[LocalMode, list[Alert]],
 ) -> None:
-    # Then the receiver got the notification as a JSON POST naming him
+    # Then Lin was notified, although the engine's similarity for the clip is 81 to 83
+    _, alerts = loopback
+    assert [a.name for a in alerts if a.outcome == "notified"] == [LIN], alerts
+
+
+def test_a_loopback_webhook_is_sent_for_real_without_passthrough(
+    loopback: tuple[LocalMode, list[Alert]],
+) -> None:
+    # Then the receiver on 127.0.0.1 got the notification as a JSON POST naming him, once
     (path, headers, body) = Receiver.received[0]
     assert path == "/facewatch-hook"
     assert headers["Content-Type"].startswith("application/json")
@@ -188,8 +205,29 @@ def test_passthrough_sends_the_webhook_request_to_the_configured_url(
     assert len(Receiver.received) == 1  # once: later sightings are suppressed
 
 
-def test_the_stream_processor_uses_the_configured_threshold(passthrough: LocalMode) -> None:
-    described = passthrough.client("rekognition").describe_stream_processor(
-        Name=f"facewatch-{CAMERA}"
-    )
-    assert described["Settings"]["FaceSearch"]["FaceMatchThreshold"] == 85.0
+def test_channels_not_passed_through_stay_in_the_capture_sink(
+    loopback: tuple[LocalMode, list[Alert]],
+) -> None:
+    # Then Slack's request was captured (never sent to slack.com), the webhook's was not
+    local, _ = loopback
+    channels = [request["channel"] for request in captured(local.paths.sink)]
+    assert channels == ["slack"]
+
+
+def test_the_stream_processor_applies_the_engines_threshold(
+    loopback: tuple[LocalMode, list[Alert]],
+) -> None:
+    # Then the processor decides with the engine's same-person threshold, and the state says
+    # which threshold the file configured
+    local, _ = loopback
+    described = local.client("rekognition").describe_stream_processor(Name=f"facewatch-{CAMERA}")
+    assert described["Settings"]["FaceSearch"]["FaceMatchThreshold"] == LOCAL_MODE_THRESHOLD
+    assert local.describe()["configuredFaceMatchThreshold"] == 90.0
+
+
+def test_up_says_which_threshold_the_local_engine_applies() -> None:
+    # Given a stack file's Rekognition threshold of 90; when `local up` reads it
+    note = _threshold_note(90.0)
+    # Then it says that the engine applies its own 80, and the default 80 needs no note
+    assert note is not None and "90" in note and f"applies {LOCAL_MODE_THRESHOLD:g}" in note
+    assert _threshold_note(80.0) is None

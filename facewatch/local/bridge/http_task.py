@@ -266,3 +266,8 @@ def install(transport: Transport | None = None) -> Installation:
             preprocessor.CustomErrorName = original_error_name
 
     return Installation(uninstall)
+
+
+# The transport that really sends (the local mode's router uses it for loopback URLs and the
+# channels passed through).
+send_request: Transport = _urllib3_transport
