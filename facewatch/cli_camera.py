@@ -18,7 +18,14 @@ from typing import Annotated, Any
 
 import typer
 
-from facewatch.agent import AgentConfig, AgentError, KinesisSink, SnapshotUploader, run
+from facewatch.agent import (
+    AgentConfig,
+    AgentError,
+    KinesisSink,
+    ReconnectPolicy,
+    SnapshotUploader,
+    run,
+)
 from facewatch.agent.logs import configure_logging
 from facewatch.agent.search import raise_for_aws_error
 from facewatch.agent.sinks import check_stream
@@ -161,8 +168,17 @@ def run_command(
     ] = None,
     root: RootOpt = None,
     max_seconds: Annotated[
-        float | None, typer.Option(help="Stop after this many seconds of video.")
+        float | None,
+        typer.Option(help="Stop after this many seconds of video (reconnect waits included)."),
     ] = None,
+    reconnect_attempts: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Reopen a webcam or network camera that fails or drops this many times "
+            "(exponential backoff from 1 s to 30 s), then stop with an error.",
+        ),
+    ] = ReconnectPolicy.max_attempts,
     stream_arn: Annotated[
         str | None,
         typer.Option(help="StreamArn for the records (default: the camera's edge ARN)."),
@@ -211,6 +227,7 @@ def run_command(
             search_interval=search_interval,
             threshold=threshold,
             max_seconds=max_seconds,
+            reconnect=ReconnectPolicy(max_attempts=reconnect_attempts),
             upsample=upsample,
             snapshot_policy=snapshots.value,
         )

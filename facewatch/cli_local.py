@@ -274,9 +274,13 @@ def status(root: RootOpt = None) -> None:
 
     target = resolve_target(root=root)
     console().print(f"running at {state['endpointUrl']} (pid {state['pid']}), state in {root}")
-    processors = target.client("rekognition").list_stream_processors()["StreamProcessors"]
-    for processor in processors:
-        console().print(f"  stream processor {processor['Name']}: {processor['Status']}")
+    rekognition = target.client("rekognition")
+    for processor in rekognition.list_stream_processors()["StreamProcessors"]:
+        line = f"  stream processor {processor['Name']}: {processor['Status']}"
+        if processor["Status"] == "FAILED":  # why, as describe-stream-processor says
+            described = rekognition.describe_stream_processor(Name=processor["Name"])
+            line += f" ({described.get('StatusMessage') or 'no reason given'})"
+        console().print(line, highlight=False)
     sfn = target.client("stepfunctions")
     for label, key in (("match", "matchStateMachineArn"), ("indexing", "indexingStateMachineArn")):
         console().print(f"  {label} executions: {execution_summary(sfn, state[key])}")

@@ -56,7 +56,12 @@ def run(
     video have been analysed, or Ctrl-C; pending records are always flushed."""
     source: VideoSource | None = None
     if frames is None:
-        source = VideoSource(config.source, fps=config.fps, reconnect=config.reconnect)
+        source = VideoSource(
+            config.source,
+            fps=config.fps,
+            reconnect=config.reconnect,
+            deadline_seconds=config.max_seconds,  # bounds reconnect waits too
+        )
         frames = source.frames()
     detect = detector or _default_detector
     builder = builder or RecordBuilder(config.stream_arn)

@@ -7,6 +7,11 @@ as fast as the machine allows and a live source is never slowed down.
 A file ends cleanly. A live source that fails to open or stops delivering frames
 is reopened with exponential backoff (`ReconnectPolicy`, scheduled by tenacity); each
 (re)connection is a new `segment`, so the tracker can forget boxes from before the gap.
+
+Retries are bounded twice: by the policy's attempts, and by `deadline_seconds` (the agent's
+`--max-seconds`, counted from the source's creation, waits included), so a camera that
+refuses connections ends the agent in a bounded time. `stop_requested` (a local stream
+processor being stopped) ends the waits and the frames quietly.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from tenacity import (
     stop_after_attempt,
     wait_exponential,
 )
+from tenacity.stop import stop_base
 
 from .config import ReconnectPolicy
 from .errors import AgentError
@@ -80,6 +86,21 @@ class SourceStats:
     frames_read: int = 0
 
 
+class _SourceGone(Exception):
+    """A live source that dropped could not be reopened before the deadline or a stop."""
+
+
+class _stop_when(stop_base):
+    """Stop retrying when `condition(upcoming sleep)` holds: the next wait would end past the
+    deadline, or a stop was requested (tenacity computes the wait before it asks the stop)."""
+
+    def __init__(self, condition: Callable[[float], bool]) -> None:
+        self.condition = condition
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        return self.condition(retry_state.upcoming_sleep)
+
+
 class VideoSource:
     """Iterate `frames()` to get the sampled frames of `source` at `fps`."""
 
@@ -93,6 +114,8 @@ class VideoSource:
         wall_clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        deadline_seconds: float | None = None,
+        stop_requested: Callable[[], bool] = lambda: False,
     ) -> None:
         self.source = source
         self.kind, self.target = classify_source(source)
@@ -103,6 +126,10 @@ class VideoSource:
         self._wall_clock = wall_clock
         self._monotonic = monotonic
         self._sleep = sleep
+        self._deadline = None if deadline_seconds is None else monotonic() + deadline_seconds
+        self._stop_requested = stop_requested
+        self._connected = False
+        self._timed_out = False
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -133,7 +160,7 @@ class VideoSource:
         """Open a webcam or network source, retrying on the policy's backoff schedule."""
         policy = self.reconnect
         retrying = Retrying(
-            stop=stop_after_attempt(policy.max_attempts + 1),
+            stop=stop_after_attempt(policy.max_attempts + 1) | _stop_when(self._out_of_time),
             wait=wait_exponential(multiplier=policy.base_delay, max=policy.max_delay),
             retry=retry_if_result(lambda capture: capture is None),
             before_sleep=self._log_retry,
@@ -148,6 +175,7 @@ class VideoSource:
             return self._open_once()
 
         capture = retrying(attempt)
+        self._connected = True
         if not first or attempts > 1:
             log_event(log, logging.INFO, "source.connected", source=self._safe_name())
         return capture
@@ -162,11 +190,23 @@ class VideoSource:
             delay_s=state.next_action.sleep if state.next_action else 0.0,
         )
 
+    def _out_of_time(self, upcoming_sleep: float = 0.0) -> bool:
+        late = self._deadline is not None and self._monotonic() + upcoming_sleep >= self._deadline
+        self._timed_out = self._timed_out or late
+        return late or self._stop_requested()
+
     def _give_up(self, state: RetryCallState) -> Any:
+        if self._stop_requested() or (self._connected and self._timed_out):
+            # Stopped, or --max-seconds ran out while reconnecting after frames were read:
+            # the run simply ends, as it would have at the deadline.
+            raise _SourceGone(self._safe_name())
+        within = " before --max-seconds ran out" if self._timed_out else ""
         raise AgentError(
             f"cannot open {self.kind} source {self._safe_name()!r} after "
-            f"{state.attempt_number} attempts",
-            "check the URL/credentials or the camera index and that the camera is reachable",
+            f"{state.attempt_number} attempts{within}",
+            "check the URL/credentials or the camera index and that the camera is reachable; "
+            "--reconnect-attempts sets how often it retries "
+            f"(backoff up to {self.reconnect.max_delay:g}s)",
         )
 
     def _safe_name(self) -> str:
@@ -218,6 +258,12 @@ class VideoSource:
             )
 
     def _live_frames(self) -> Iterator[Frame]:
+        try:
+            yield from self._live_segments()
+        except _SourceGone:
+            log_event(log, logging.INFO, "source.ended", source=self._safe_name())
+
+    def _live_segments(self) -> Iterator[Frame]:
         segment = 0
         index = -1
         capture = self._open_live(first=True)

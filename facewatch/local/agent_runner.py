@@ -13,7 +13,14 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from facewatch.agent.config import ReconnectPolicy
+
 from .resources import LocalResources
+
+# A local camera that cannot be opened fails its processor within seconds (1 + 2 + 4 s of
+# waits), where `camera run`'s default keeps trying for minutes: the local mode is where a
+# user checks a camera URL, and FAILED with the reason is the answer they need.
+LOCAL_RECONNECT = ReconnectPolicy(max_attempts=3)
 
 
 def stoppable(
@@ -53,6 +60,7 @@ class AgentRunner:
         from facewatch.agent.source import VideoSource
 
         config = AgentConfig(
+            reconnect=LOCAL_RECONNECT,
             camera=processor.camera,
             source=source,
             collection_id=processor.collection_id,
@@ -60,7 +68,16 @@ class AgentRunner:
             fps=self.fps,
             threshold=processor.threshold,
         )
-        frames = VideoSource(source, fps=config.fps, reconnect=config.reconnect).frames()
+        # A stop (stop_stream_processor, local down) also ends the reconnect waits of a
+        # camera that does not answer; a camera that never answers fails the processor with
+        # the agent's error as its StatusMessage, as describe-stream-processor shows on AWS.
+        frames = VideoSource(
+            source,
+            fps=config.fps,
+            reconnect=config.reconnect,
+            sleep=stop.wait,
+            stop_requested=stop.is_set,
+        ).frames()
         sink = KinesisSink(
             self.client("kinesis"), processor.data_stream_arn.rsplit("/", 1)[1], linger=0.2
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -225,3 +226,32 @@ def test_no_collection_and_no_stack_names_both_ways_to_give_it(clip: Path) -> No
     # then
     assert result.exit_code == 2
     assert "error: no face collection given (fix: pass --collection, or --stack" in result.stderr
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_a_camera_that_refuses_connections_ends_after_the_reconnect_attempts(
+    clip: Path, aws: Any
+) -> None:
+    # given an RTSP camera on a closed port of this machine, one retry allowed
+    url = f"rtsp://127.0.0.1:{_closed_port()}/stream"
+    # when the agent runs on it (no --max-seconds)
+    args = base_args(clip, **{"--source": url, "--reconnect-attempts": "1"})
+    result = invoke(*[a for a in args if a not in ("--max-seconds", "4.5")])
+    # then it gives up after the first open and one retry, with one line and the fix
+    assert result.exit_code == 2, result.output
+    assert "cannot open network source" in result.output and "after 2 attempts" in result.output
+    assert "--reconnect-attempts" in result.output
+
+
+def test_max_seconds_bounds_a_camera_that_refuses_connections(clip: Path, aws: Any) -> None:
+    # given the same refusing camera with the default attempts but --max-seconds 2
+    url = f"rtsp://127.0.0.1:{_closed_port()}/stream"
+    result = invoke(*base_args(clip, **{"--source": url, "--max-seconds": "2"}))
+    # then it stops at the deadline, naming it (10 attempts would wait over 2 minutes)
+    assert result.exit_code == 2, result.output
+    assert "before --max-seconds ran out" in result.output

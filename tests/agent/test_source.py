@@ -172,3 +172,73 @@ def test_network_credentials_never_appear_in_errors() -> None:
     # then
     assert "secret" not in str(raised.value)
     assert "cam.local" in str(raised.value)
+
+
+class SteppedClock:
+    """A monotonic clock that only moves when the source sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def test_max_seconds_bounds_the_reconnect_waits_of_a_camera_that_never_answers() -> None:
+    # given a camera that refuses every connection, 10 retries allowed, a 20 s deadline
+    clock = SteppedClock()
+    source = VideoSource(
+        "rtsp://cam.local/stream",
+        fps=1,
+        reconnect=ReconnectPolicy(base_delay=1.0, max_delay=30.0, max_attempts=10),
+        opener=lambda target: FakeCapture(False, 0),
+        monotonic=clock,
+        sleep=clock.sleep,
+        deadline_seconds=20.0,
+    )
+    # when / then: it gives up before the deadline, naming --max-seconds, without waiting past it
+    with pytest.raises(AgentError, match="before --max-seconds ran out"):
+        list(source.frames())
+    assert clock.sleeps == [1.0, 2.0, 4.0, 8.0] and clock.now <= 20.0
+
+
+def test_a_drop_near_the_deadline_ends_the_frames_without_an_error() -> None:
+    # given a camera that streams 3 frames and then never answers again, a 10 s deadline
+    clock = SteppedClock()
+    captures = iter([FakeCapture(True, 3)])
+    source = VideoSource(
+        "rtsp://cam.local/stream",
+        fps=1,
+        reconnect=ReconnectPolicy(base_delay=4.0, max_delay=30.0, max_attempts=10),
+        opener=lambda target: next(captures, FakeCapture(False, 0)),
+        monotonic=clock,
+        sleep=clock.sleep,
+        deadline_seconds=10.0,
+    )
+    # when it is read; then its frame came (this clock stands still: one is due) and the run
+    # simply ends at the deadline, after one wait, without an error
+    frames = list(source.frames())
+    assert [f.segment for f in frames] == [0]
+    assert clock.sleeps == [4.0] and clock.now <= 10.0
+
+
+def test_a_stop_request_ends_the_reconnect_waits_quietly() -> None:
+    # given a camera that never answers and a stop requested after the second wait
+    clock = SteppedClock()
+    source = VideoSource(
+        "rtsp://cam.local/stream",
+        fps=1,
+        reconnect=ReconnectPolicy(base_delay=1.0, max_delay=30.0, max_attempts=10),
+        opener=lambda target: FakeCapture(False, 0),
+        monotonic=clock,
+        sleep=clock.sleep,
+        stop_requested=lambda: len(clock.sleeps) >= 2,
+    )
+    # when / then: no frame, no error, no further wait
+    assert list(source.frames()) == []
+    assert clock.sleeps == [1.0, 2.0]

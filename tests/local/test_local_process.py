@@ -39,14 +39,25 @@ def cli(*args: str) -> tuple[int, str]:
 def root(clip: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     folder = tmp_path_factory.mktemp("state")
     port = str(free_port())
-    code, output = cli(
-        "local", "up", "--root", str(folder), "--port", port, "--camera", f"stage={clip}"
-    )
+    code, output = cli("local", "up", "--root", str(folder), "--port", port, *_cameras(clip))
     assert code == 0, output
     try:
         yield folder
     finally:
         cli("local", "down", "--root", str(folder))
+
+
+REFUSED_PORT = free_port()  # bound, then closed: connections to it are refused
+
+
+def _cameras(clip: Path) -> list[str]:
+    # The sample clip, a camera whose file does not exist and an RTSP camera that refuses
+    # connections (their processors must fail, saying why).
+    return [
+        *("--camera", f"stage={clip}"),
+        *("--camera", f"broken={clip.parent / 'missing.mp4'}"),
+        *("--camera", f"refused=rtsp://127.0.0.1:{REFUSED_PORT}/stream"),
+    ]
 
 
 def endpoint_client(root: Path, service: str) -> Any:
@@ -119,9 +130,7 @@ def test_up_again_with_the_same_options_reports_the_running_instance(
     root: Path, clip: Path
 ) -> None:
     # given a running local mode; when `up` is run again exactly as it was started
-    code, output = cli(
-        "local", "up", "--root", str(root), "--port", _port(root), "--camera", f"stage={clip}"
-    )
+    code, output = cli("local", "up", "--root", str(root), "--port", _port(root), *_cameras(clip))
     # then it succeeds without starting anything new
     assert code == 0, output
     assert "already running" in output
@@ -131,14 +140,42 @@ def test_up_again_with_other_options_is_refused_naming_the_restart(root: Path, c
     # given a running local mode; when `up` asks for another dedupe window
     pid = read_state(root)["pid"]  # type: ignore[index]
     code, output = cli(
-        "local", "up", "--root", str(root), "--port", _port(root), "--camera",
-        f"stage={clip}", "--dedupe-window", "60",
+        "local", "up", "--root", str(root), "--port", _port(root), *_cameras(clip),
+        "--dedupe-window", "60",
     )  # fmt: skip
     # then it is refused (not ignored), says how to apply the options, and the instance runs on
     assert code == 2, output
     assert "already runs" in output and "other options" in output
     assert "facewatch local down" in output
     assert read_state(root)["pid"] == pid and pid_alive(pid)  # type: ignore[index]
+
+
+def _failed_message(root: Path, name: str) -> str:
+    rekognition = endpoint_client(root, "rekognition")
+    rekognition.start_stream_processor(Name=name)
+    deadline = time.monotonic() + 60
+    while (described := rekognition.describe_stream_processor(Name=name))["Status"] != "FAILED":
+        assert described["Status"] in ("STARTING", "RUNNING"), described
+        assert time.monotonic() < deadline, "the processor did not fail"
+        time.sleep(0.2)
+    return str(described["StatusMessage"])
+
+
+@pytest.mark.parametrize(
+    ("camera", "reason"),
+    [("broken", "does not exist"), ("refused", "cannot open network source")],
+)
+def test_a_processor_with_a_bad_source_fails_and_status_says_why(
+    root: Path, camera: str, reason: str
+) -> None:
+    # given a camera whose file does not exist / whose RTSP port refuses; when started
+    message = _failed_message(root, f"facewatch-{camera}")
+    # then it is FAILED with the agent's reason, and `local status` shows that reason
+    assert reason in message, message
+    code, output = cli("local", "status", "--root", str(root))
+    assert code == 0, output
+    [line] = [row for row in output.splitlines() if f"facewatch-{camera}" in row]
+    assert "FAILED" in line and reason in line
 
 
 def test_faces_add_waits_for_indexing_and_list_shows_the_face(root: Path) -> None:
