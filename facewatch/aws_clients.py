@@ -33,6 +33,11 @@ def client(
     kwargs: dict[str, Any] = {}
     if endpoint_url:
         kwargs = {"endpoint_url": endpoint_url, **LOCAL_CREDENTIALS}
+    config = Config()
     if retries is not None:
-        kwargs["config"] = Config(retries={"mode": "standard", "max_attempts": retries})
-    return session.client(service, **kwargs)
+        config = Config(retries={"mode": "standard", "max_attempts": retries})
+    if service == "s3":
+        # Presigned links must be SigV4: botocore's default in us-east-1 and other older
+        # regions is SigV2, which S3 refuses for SSE-KMS objects (all of the stack's).
+        config = config.merge(Config(signature_version="s3v4"))
+    return session.client(service, config=config, **kwargs)

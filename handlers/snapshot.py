@@ -30,6 +30,7 @@ from typing import Any
 
 import boto3
 from botocore.client import BaseClient
+from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from PIL import Image, UnidentifiedImageError
 
@@ -63,7 +64,17 @@ class Settings:
 
 
 SETTINGS = Settings.from_env()
-s3 = boto3.client("s3")
+
+
+def s3_client() -> BaseClient:
+    """S3 with Signature Version 4. Without it botocore presigns with SigV2 in us-east-1 and
+    other older regions, and S3 refuses SigV2 links to SSE-KMS objects ("Requests specifying
+    Server Side Encryption with AWS KMS managed keys require AWS Signature Version 4";
+    boto/boto3#2680): every snapshot here is under the stack's KMS key."""
+    return boto3.client("s3", config=Config(signature_version="s3v4"))
+
+
+s3 = s3_client()
 kinesisvideo = boto3.client("kinesisvideo")
 
 
@@ -150,7 +161,16 @@ def _stream_snapshot(record: dict[str, Any], face_index: int, camera: str) -> tu
     if not SETTINGS.audit_bucket:
         raise SnapshotUnavailable("AUDIT_BUCKET is not set")
     key = f"{SNAPSHOT_PREFIX}{camera}/{round(frame_time * 1000)}/face-{face_index}.jpg"
-    s3.put_object(Bucket=SETTINGS.audit_bucket, Key=key, Body=crop, ContentType="image/jpeg")
+    # An explicit checksum: with auditObjectLock the bucket's default retention makes S3
+    # refuse a PutObject without Content-MD5 or a checksum, and whether the runtime's bundled
+    # boto3 adds one by default is not known (the workflow's audit writes send one too).
+    s3.put_object(
+        Bucket=SETTINGS.audit_bucket,
+        Key=key,
+        Body=crop,
+        ContentType="image/jpeg",
+        ChecksumAlgorithm="SHA256",
+    )
     return SETTINGS.audit_bucket, key
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import io
 import os
-import time
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -61,7 +60,8 @@ def _record(**snapshot_field: Any) -> dict[str, Any]:
 @pytest.fixture
 def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     with mock_aws():
-        client = boto3.client("s3", region_name="us-east-1")
+        monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        client = snapshot.s3_client()  # the handler's own client: what it signs with matters
         client.create_bucket(Bucket=BUCKET)
         monkeypatch.setattr(snapshot, "s3", client)
         monkeypatch.setattr(
@@ -197,9 +197,49 @@ def test_presigned_link_uses_the_configured_lifetime(s3: Any) -> None:
         {"Decoded": record, "FaceIndex": 0, "Camera": "front-door", "PersonName": "Lin"}, None
     )
 
-    # the s3 fixture sets url_expiry_seconds=600 (this client signs with an absolute Expires)
+    # the s3 fixture sets url_expiry_seconds=600 (SigV4 links carry it as X-Amz-Expires)
     query = parse_qs(urlsplit(result["url"]).query)
-    assert abs(int(query["Expires"][0]) - time.time() - 600) < 30
+    assert query["X-Amz-Expires"] == ["600"]
+
+
+def test_links_made_in_us_east_1_are_signed_with_sigv4(s3: Any) -> None:
+    # given an uploaded crop, the handler's client in us-east-1 (where botocore's default
+    # would be SigV2, which S3 refuses for SSE-KMS objects)
+    key = "snapshots/front-door/1700000000500/face-0.jpg"
+    s3.put_object(Bucket=BUCKET, Key=key, Body=_frame())
+    record = _record(Bucket=BUCKET, FrameKey=key, FaceKeys=[key])
+    # when the snapshot task presigns it
+    result = snapshot.lambda_handler(
+        {"Decoded": record, "FaceIndex": 0, "Camera": "front-door", "PersonName": "Lin"}, None
+    )
+    # then the link is a Signature Version 4 link
+    query = parse_qs(urlsplit(result["url"]).query)
+    assert query["X-Amz-Algorithm"] == ["AWS4-HMAC-SHA256"], result["url"]
+    assert "Signature" not in query and "AWSAccessKeyId" not in query
+
+
+def test_the_stream_mode_crop_is_uploaded_with_a_sha256_checksum(
+    s3: Any, kvs: tuple[Stubber, Stubber]
+) -> None:
+    # given KVS holds a frame (Object Lock buckets refuse uploads without a checksum)
+    _, media = kvs
+    media.add_response(
+        "get_images",
+        {
+            "Images": [
+                {"TimeStamp": 1_700_000_000.5, "ImageContent": base64.b64encode(_frame()).decode()}
+            ]
+        },
+        None,
+    )
+    # when the snapshot task stores the crop
+    result = snapshot.lambda_handler(
+        {"Decoded": _record(), "FaceIndex": 0, "Camera": "front-door", "PersonName": "Lin"}, None
+    )
+    # then S3 holds it with the SHA-256 checksum sent with the upload
+    assert result["available"] is True, result
+    head = s3.head_object(Bucket=BUCKET, Key=result["key"], ChecksumMode="ENABLED")
+    assert head.get("ChecksumSHA256"), head
 
 
 def test_snapshot_field_and_prefix_are_the_record_contracts() -> None:

@@ -66,3 +66,11 @@ def test_without_an_endpoint_the_credentials_chain_is_used(aws_env: None) -> Non
     # then AWS's endpoint and the chain's credentials
     assert "amazonaws.com" in request.url
     assert "Credential=from-the-chain/" in request.headers["Authorization"].decode()
+
+
+def test_s3_links_are_presigned_with_sigv4_in_us_east_1(aws_env: None) -> None:
+    # given the CLI's S3 client in us-east-1 (botocore's default there would be SigV2)
+    s3 = client("s3", region="us-east-1")
+    # when it presigns a link; then it is a Signature Version 4 link
+    url = s3.generate_presigned_url("get_object", Params={"Bucket": "b", "Key": "k.jpg"})
+    assert "X-Amz-Algorithm=AWS4-HMAC-SHA256" in url
