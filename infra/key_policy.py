@@ -81,16 +81,21 @@ def stack_log_group_prefixes(prefix: str) -> list[str]:
     return [f"{path}/{prefix}-" for path in paths]
 
 
-def service_envelope_encryption(sid: str, service: str, account_id: str) -> iam.Statement:
-    """An AWS service delivering into our encrypted queue or topic, for this account only."""
-    return {
+def service_envelope_encryption(
+    sid: str, service: str, account_id: str | None = None
+) -> iam.Statement:
+    """An AWS service delivering into our encrypted queue or topic (for this account only
+    when `account_id` is given: an aws:SourceAccount condition)."""
+    statement: iam.Statement = {
         "Sid": sid,
         "Effect": "Allow",
         "Principal": {"Service": service},
         "Action": ENVELOPE_ENCRYPTION_ACTIONS,
         "Resource": "*",
-        "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
     }
+    if account_id is not None:
+        statement["Condition"] = {"StringEquals": {"aws:SourceAccount": account_id}}
+    return statement
 
 
 def key_policy_statements(
@@ -127,10 +132,16 @@ def key_policy_statements(
                 }
             },
         },
-        # EventBridge (not a role) sends a rule's undeliverable events to the encrypted DLQ;
-        # eb-encryption-key-policy documents aws:SourceAccount for events.amazonaws.com.
+        # EventBridge (not a role) sends a rule's undeliverable events to the encrypted DLQ.
+        # No aws:SourceAccount / aws:SourceArn condition: AWS documents that source
+        # conditions in a KMS key policy are not supported for EventBridge delivering to an
+        # encrypted SNS topic (SNS Developer Guide, sns-key-management), and the same refusal
+        # is reported for encrypted queues: with one, every dead letter of the faces rule would
+        # fail (InvocationsFailedToBeSentToDlq, alarmed in observability.py). What scopes the
+        # grant: the principal is the EventBridge service, the actions are envelope encryption
+        # only, and the key encrypts nothing but this stack's resources.
         service_envelope_encryption(
-            "EventBridgeDeadLettersToEncryptedQueue", "events.amazonaws.com", account_id
+            "EventBridgeDeadLettersToEncryptedQueue", "events.amazonaws.com"
         ),
         # CloudWatch alarms publish to the encrypted alarm topic as the service principal (SNS
         # Developer Guide, sns-key-management: event sources from AWS services need

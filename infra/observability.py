@@ -3,8 +3,9 @@
 - ExecutionsFailed of each state machine (a workflow ended in a failure state);
 - the DLQ holding any message (a channel, a record or an event could not be handled);
 - the Pipe failing executions or its target stage (records not reaching the workflow);
-- the faces rule failing to start the indexing workflow, or failing to put such an event in
-  the dead-letter queue (the one way an S3 event could otherwise be lost without a trace).
+- the faces rule sending an event to the dead-letter queue (it could not start the indexing
+  workflow), or failing to put such an event there (the one way an S3 event could otherwise
+  be lost without a trace).
 
 Actions go to an alarm topic when configured: one created for `alarmEmail` (encrypted with
 the stack key, which lets CloudWatch publish) and/or an existing `alarmTopicArn`.
@@ -18,21 +19,25 @@ import pulumi
 import pulumi_aws as aws
 
 FIVE_MINUTES = 300
-# The faces rule's alarms (name suffix, AWS/Events metric, description). An event that could
-# not start the indexing workflow goes to the DLQ; one EventBridge could not move to the DLQ
-# either (a queue or key policy refusing it) would vanish unseen without the second alarm.
+# The faces rule's alarms (name suffix, AWS/Events metric, description). EventBridge counts an
+# event that could not start the indexing workflow and went to the dead-letter queue in
+# DeadLetterInvocations, and EventBridge does not count in FailedInvocations what it counts
+# there (an alarm on FailedInvocations would not fire for these events); one it could not put in the DLQ either (a queue or key
+# policy refusing it) counts in InvocationsFailedToBeSentToDlq and is otherwise lost unseen.
 FACES_RULE_ALARMS = (
     (
-        "failed-invocations",
-        "FailedInvocations",
+        "dead-letter-invocations",
+        "DeadLetterInvocations",
         "The faces bucket rule could not start the indexing workflow; the events are in the "
-        "dead-letter queue.",
+        "dead-letter queue. Read a message there (its object key), fix the cause (the indexing "
+        "state machine or its role), then re-upload the photo so it is indexed.",
     ),
     (
         "dlq-failed",
         "InvocationsFailedToBeSentToDlq",
         "The faces bucket rule could neither start the indexing workflow nor put the event in "
-        "the dead-letter queue: the event is lost; re-upload the photo.",
+        "the dead-letter queue: the event is lost. Check the queue's policy and the KMS key "
+        "policy for events.amazonaws.com, then re-upload the photos added since this alarm.",
     ),
 )
 

@@ -117,7 +117,7 @@ def test_pipe_failure_alarms_watch_this_pipe(run: StackRun, metric: str) -> None
     assert (alarm["threshold"], alarm["comparisonOperator"]) == (0, "GreaterThanThreshold")
 
 
-@pytest.mark.parametrize("metric", ["FailedInvocations", "InvocationsFailedToBeSentToDlq"])
+@pytest.mark.parametrize("metric", ["DeadLetterInvocations", "InvocationsFailedToBeSentToDlq"])
 def test_faces_rule_alarms_watch_this_rule(run: StackRun, metric: str) -> None:
     # Given the alarms on the rule that starts the indexing workflow
     (alarm,) = [a for a in alarms(run).values() if a["metricName"] == metric]
@@ -128,6 +128,18 @@ def test_faces_rule_alarms_watch_this_rule(run: StackRun, metric: str) -> None:
         "RuleName": run.one("aws:cloudwatch/eventRule:EventRule").outputs["name"]
     }
     assert (alarm["threshold"], alarm["comparisonOperator"]) == (0, "GreaterThanThreshold")
+
+
+def test_no_faces_rule_alarm_watches_a_metric_that_cannot_move(run: StackRun) -> None:
+    # Given the rule has a dead-letter queue, EventBridge counts its failed deliveries in
+    # DeadLetterInvocations, never in FailedInvocations: an alarm there could not fire
+    metrics = {a["metricName"] for a in alarms(run).values() if a["namespace"] == "AWS/Events"}
+    assert metrics == {"DeadLetterInvocations", "InvocationsFailedToBeSentToDlq"}
+
+
+def test_faces_rule_alarms_say_what_to_do(run: StackRun) -> None:
+    rule_alarms = [a for a in alarms(run).values() if a["namespace"] == "AWS/Events"]
+    assert all("re-upload" in a["alarmDescription"] for a in rule_alarms)
 
 
 def test_dlq_alarm_fires_on_the_first_waiting_message(run: StackRun) -> None:

@@ -173,15 +173,9 @@ def test_cloudwatch_logs_gets_only_its_documented_actions(statements: list[dict[
     assert logs["Action"] == LOGS_KEY_ACTIONS
 
 
-@pytest.mark.parametrize(
-    ("service", "sid"),
-    [("events.amazonaws.com", "EventBridgeDeadLettersToEncryptedQueue"),
-     ("cloudwatch.amazonaws.com", "CloudWatchAlarmsPublishToEncryptedTopic")],
-)  # fmt: skip
-def test_delivering_services_act_only_for_this_account(
-    statements: list[dict[str, Any]], service: str, sid: str
-) -> None:
-    # when the service encrypts a message for this account, then for another account
+def test_cloudwatch_alarms_act_only_for_this_account(statements: list[dict[str, Any]]) -> None:
+    # when CloudWatch encrypts an alarm message for this account, then for another account
+    service, sid = "cloudwatch.amazonaws.com", "CloudWatchAlarmsPublishToEncryptedTopic"
     ours = Request("kms:GenerateDataKey", {"aws:SourceAccount": ACCOUNT}, service=service)
     theirs = Request("kms:GenerateDataKey", {"aws:SourceAccount": OTHER_ACCOUNT}, service=service)
     reencrypt = Request("kms:ReEncryptFrom", {"aws:SourceAccount": ACCOUNT}, service=service)
@@ -190,6 +184,21 @@ def test_delivering_services_act_only_for_this_account(
     assert allowing_sids(statements, ours) == {sid}
     assert allowing_sids(statements, theirs) == set()
     assert allowing_sids(statements, reencrypt) == set()
+
+
+def test_eventbridge_dead_letters_need_no_source_condition(
+    statements: list[dict[str, Any]],
+) -> None:
+    # given EventBridge delivering a dead letter, which sends no source key KMS could check
+    # (source conditions are not supported for its deliveries to encrypted targets)
+    service, sid = "events.amazonaws.com", "EventBridgeDeadLettersToEncryptedQueue"
+    delivery = Request("kms:GenerateDataKey", {}, service=service)
+    reencrypt = Request("kms:ReEncryptFrom", {}, service=service)
+    # then envelope encryption is allowed without any condition key, nothing else is
+    assert allowing_sids(statements, delivery) == {sid}
+    assert allowing_sids(statements, reencrypt) == set()
+    [statement] = [s for s in statements if s["Sid"] == sid]
+    assert "Condition" not in statement
 
 
 def test_only_the_account_and_the_documented_services_are_principals(
