@@ -22,8 +22,9 @@ FIVE_MINUTES = 300
 # The faces rule's alarms (name suffix, AWS/Events metric, description). EventBridge counts an
 # event that could not start the indexing workflow and went to the dead-letter queue in
 # DeadLetterInvocations, and EventBridge does not count in FailedInvocations what it counts
-# there (an alarm on FailedInvocations would not fire for these events); one it could not put in the DLQ either (a queue or key
-# policy refusing it) counts in InvocationsFailedToBeSentToDlq and is otherwise lost unseen.
+# there (an alarm on FailedInvocations would not fire for these events); one it could not put
+# in the DLQ either (a queue or key policy refusing it) counts in
+# InvocationsFailedToBeSentToDlq and is otherwise lost unseen.
 FACES_RULE_ALARMS = (
     (
         "dead-letter-invocations",
