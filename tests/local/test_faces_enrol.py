@@ -38,7 +38,9 @@ def local(clip: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loca
     mode = LocalMode(root, resources=LocalResources(cameras={CAMERA: str(clip)}))
     mode.start()
     try:
+        # The CLI finds the instance through the state file, as after `facewatch local up`.
         write_state(root, {**mode.describe(), "pid": os.getpid(), "ready": True})
+        mode.state_root = root  # type: ignore[attr-defined]
         yield mode
     finally:
         mode.stop()
