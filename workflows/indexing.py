@@ -12,8 +12,10 @@ name the person; ``key#<key>`` -> ExternalImageId, FaceIds, Status), and an audi
 written. A name tag changed later takes effect at the photo's next upload.
 
 Outcomes: ``indexed``, ``several-faces`` (the largest face is indexed; the others were refused
-with EXCEEDS_MAX_FACES), ``no-face``, ``not-an-image`` (InvalidImageFormat, ImageTooLarge or
-InvalidParameter). None of them fails the execution.
+with EXCEEDS_MAX_FACES), ``no-face``, ``not-an-image`` (InvalidImageFormat or
+InvalidParameter: not a JPEG or PNG, e.g. a HEIC photo uploaded without `facewatch faces add`,
+which converts it), ``image-too-large`` (ImageTooLarge: more than Rekognition's 15 MB for an
+S3 object). None of them fails the execution.
 
 Object Deleted: the key's faces are deleted from the collection and both registry items
 removed; an unknown key is a no-op (audited as ``unknown-key``).
@@ -38,6 +40,7 @@ from workflows.indexing_asl import (
     AUDIT_PREFIX,
     FAILED_STATE,
     FAILURE_ERROR,
+    IMAGE_TOO_LARGE_ERRORS,
     NOT_AN_IMAGE_ERRORS,
     REJECTED_EVENT_ERROR,
     STATUS_TAG,
@@ -49,7 +52,7 @@ from workflows.indexing_asl import (
     registry_write,
     task,
 )
-from workflows.indexing_registry import registry_states
+from workflows.indexing_registry import FORGET_ENROLLED_NAME, registry_states
 from workflows.indexing_tags import audit_states, tagging_states
 from workflows.settings import IndexingWorkflowSettings
 
@@ -206,6 +209,11 @@ def _indexing_states(settings: IndexingWorkflowSettings) -> dict[str, State]:
                     "ResultPath": "$.indexing.error",
                     "Next": "Status not-an-image",
                 },
+                {
+                    "ErrorEquals": IMAGE_TOO_LARGE_ERRORS,
+                    "ResultPath": "$.indexing.error",
+                    "Next": "Status image-too-large",
+                },
                 TO_FAILURE,
             ],
             Next="Classify faces",
@@ -239,8 +247,9 @@ def _indexing_states(settings: IndexingWorkflowSettings) -> dict[str, State]:
         ),
         "Status no-face": status("no-face"),
         "Status not-an-image": status("not-an-image"),
+        "Status image-too-large": status("image-too-large"),
         "Status removed": status("removed"),
-        "Status unknown-key": status("unknown-key", "Describe outcome"),
+        "Status unknown-key": status("unknown-key", FORGET_ENROLLED_NAME),
     }
 
 
@@ -327,7 +336,7 @@ def _previous_faces_states(settings: IndexingWorkflowSettings) -> dict[str, Stat
             "deleteItem",
             settings.registry_table,
             {"Key": pk("$.object.keyItem")},
-            "Describe outcome",
+            FORGET_ENROLLED_NAME,
         ),
     }
 

@@ -15,7 +15,7 @@ from workflows.asl import (
 )
 
 STATUS_TAG = "facewatch-status"
-STATUSES = ("indexed", "no-face", "several-faces", "not-an-image")
+STATUSES = ("indexed", "no-face", "several-faces", "not-an-image", "image-too-large")
 AUDIT_PREFIX = "audit/indexing/"
 FAILED_STATE = "Indexing failed"
 FAILURE_ERROR = "facewatch.IndexingFailed"
@@ -24,11 +24,10 @@ REJECTED_EVENT_ERROR = "facewatch.UnsupportedEvent"
 
 # aws-sdk errors in both spellings, AWS's and moto's (workflows.asl).
 NOT_AN_IMAGE_ERRORS = aws_sdk_errors(
-    "Rekognition",
-    "InvalidImageFormatException",
-    "ImageTooLargeException",
-    "InvalidParameterException",
+    "Rekognition", "InvalidImageFormatException", "InvalidParameterException"
 )
+# More than 15 MB from S3 (Rekognition's limit for an S3Object image), or too many pixels.
+IMAGE_TOO_LARGE_ERRORS = aws_sdk_errors("Rekognition", "ImageTooLargeException")
 _TRANSIENT = {
     "Rekognition": aws_sdk_errors(
         "Rekognition",

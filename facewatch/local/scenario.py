@@ -37,10 +37,19 @@ class StepTimeout(ScenarioError, TimeoutError):
 def enrol(local: LocalMode, photo: Path, name: str, timeout: float = 60.0) -> tuple[str, str]:
     """`facewatch faces add`'s steps: upload `photo` tagged with `name`, wait for the
     indexing outcome tag. Returns (key, outcome)."""
+    registry = enrolment.Registry(local.client("dynamodb"), local.resources.registry_table)
     try:
-        return enrolment.enrol(
-            local.client("s3"), local.resources.faces_bucket, photo, name, timeout=timeout
+        uploaded, outcome = enrolment.enrol(
+            local.client("s3"),
+            local.resources.faces_bucket,
+            photo,
+            name,
+            timeout=timeout,
+            registry=registry,
         )
+        return uploaded.key, outcome
+    except enrolment.EnrolmentError as error:
+        raise ScenarioError(error.message, error.fix) from None
     except enrolment.IndexingTimeout as error:
         raise StepTimeout(str(error), error.fix) from None
 

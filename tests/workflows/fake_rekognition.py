@@ -18,6 +18,7 @@ from typing import Any
 import boto3
 
 FACES_MARKER = "fake-faces"
+MAX_S3_IMAGE = 15 * 1024 * 1024  # Rekognition's limit for an S3Object image
 
 
 def photo(faces: int) -> bytes:
@@ -71,7 +72,12 @@ class FakeRekognition:
             raise FakeRekognitionError(
                 "InvalidS3ObjectException", "Unable to get object metadata from S3."
             ) from error
-        return bytes(body.read())
+        data = bytes(body.read())
+        if len(data) > MAX_S3_IMAGE:
+            raise FakeRekognitionError(
+                "ImageTooLargeException", "Image size is too large: the limit is 15 MB"
+            )
+        return data
 
     @staticmethod
     def _face_count(data: bytes) -> int:

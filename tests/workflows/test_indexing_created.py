@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 
 import pytest
+from fake_rekognition import FACES_MARKER
 from indexing_harness import IndexingEnv, indexing_env
 
 from workflows.indexing import audit_key, external_image_id
@@ -154,6 +156,23 @@ def test_object_that_is_not_an_image_gets_not_an_image_outcome(env: IndexingEnv)
     [record] = env.audit_records()
     assert record["status"] == "not-an-image"
     assert "InvalidImageFormatException" in record["indexFaces"]["error"]["Error"]
+    assert env.dead_letters() == []
+
+
+def test_photo_over_15_mb_gets_image_too_large_outcome(env: IndexingEnv) -> None:
+    # given a photo with a face but 16 MB, uploaded without `faces add` (which would shrink it)
+    padded = json.dumps({FACES_MARKER: 1, "padding": "x" * (16 * 1024 * 1024)}).encode()
+    env.upload(KEY, padded, tags=NAME_TAGS)
+    # when it is indexed
+    execution = env.created(KEY)
+    # then the outcome names the real cause, everywhere it is recorded
+    assert execution["status"] == "SUCCEEDED"
+    assert env.registry_item(f"key#{KEY}")["Status"] == {"S": "image-too-large"}
+    assert env.tags(KEY) == {**NAME_TAGS, "facewatch-status": "image-too-large"}
+    [record] = env.audit_records()
+    assert record["status"] == "image-too-large"
+    assert "ImageTooLargeException" in record["indexFaces"]["error"]["Error"]
+    assert env.registry_item(f"face#{external_image_id(KEY)}") is None
     assert env.dead_letters() == []
 
 
