@@ -141,10 +141,12 @@ def test_executions_are_listed_with_their_status(run: Run) -> None:
         )
     )["executions"]
     assert executions
+    lines = run.executions_list.splitlines()
     for execution in executions:
-        row = next(r for r in run.executions_list.splitlines() if execution["name"] in r)
-        assert execution["status"] in row
-    assert any(LIN in r and "notified" in r for r in run.executions_list.splitlines())
+        # two lines an execution: time, status, person, camera, outcome; then the name
+        at = lines.index(f"  {execution['name']}")
+        assert execution["status"] in lines[at - 1]
+    assert any(LIN in r and "notified" in r for r in lines)
 
 
 def test_removing_a_person_stops_their_alerts(run: Run) -> None:
