@@ -179,6 +179,8 @@ def _indexing_states(settings: IndexingWorkflowSettings) -> dict[str, State]:
         )
 
     def with_face(name: str) -> State:
+        # Reached only when FaceCount > 0 ("Classify faces"): the wildcard never runs over an
+        # empty list (what AWS gives for one is not documented; see workflows.person_name).
         return pass_state(
             "Collect face ids",
             Parameters={"status": name, "faces.$": "$.indexing.FaceRecords[*].Face"},
@@ -297,6 +299,7 @@ def _previous_faces_states(settings: IndexingWorkflowSettings) -> dict[str, Stat
             ],
             "Default": "Continue by event type",
         },
+        # Only when the key had faces ("Any previous faces?"): never an empty wildcard.
         "List previous faces": pass_state(
             "Delete previous faces",
             Parameters={

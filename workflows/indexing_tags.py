@@ -66,6 +66,7 @@ def tagging_states(settings: IndexingWorkflowSettings) -> dict[str, State]:
                 "Rank name tags", "Pick name source", "Name from key tag", "Name from name tag"
             ),
         ),
+        # Reached only with a non-empty TagSet ("Any tags?"): never an empty wildcard.
         "List tag keys": pass_state(
             "Check status tag",
             Parameters={"keys.$": "$.tagging.current.TagSet[*].Key"},
@@ -117,7 +118,8 @@ def tagging_states(settings: IndexingWorkflowSettings) -> dict[str, State]:
             "ResultPath": "$.tagging.TagSet",
             "Next": "Write object tags",
         },
-        # [[existing tags...], [status tag]], then flattened with [*][*].
+        # [[existing tags...], [status tag]], then flattened with [*][*]: never empty, the
+        # status tag is always there.
         "Append status tag": pass_state(
             "Flatten tags",
             Parameters={

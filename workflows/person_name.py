@@ -8,6 +8,12 @@ gives the name (the original convention); else a ``name`` tag; else no name.
 JSONPath cannot filter by a value known only at run time (the object key), so an inline Map
 classifies the tags (at most 10 on an S3 object) with a Choice using ``StringEqualsPath``;
 wildcard paths then collect the owner and ``name`` values.
+
+No wildcard here is ever evaluated where it could match nothing: whether ``$[*].Owner``
+over items none of which has ``Owner`` gives ``[]`` or fails the state is not documented
+(moto gives ``[]``), and a failure there would be a ``States.Runtime`` no Catch handles. Every
+classified tag carries ``Kind``, so ``$[*].Kind`` matches each item of the (non-empty) TagSet;
+the Choice then reads ``Owners``/``Names`` only when a tag of that kind exists.
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ PERSON_NAME_ATTRIBUTE = "PersonName"
 PERSON_NAME_SOURCE_ATTRIBUTE = "PersonNameSource"
 KEY_TAG_SOURCE = "object-key-tag"
 NAME_TAG_SOURCE = "name-tag"
+_OWNER = "owner"  # the tag whose Key is the object key
+_NAMED = "name"  # the `name` tag
 
 
 @dataclass(frozen=True)
@@ -74,18 +82,23 @@ def name_from_tags_states(
                         ],
                         "Default": "OtherTag",
                     },
-                    "KeyTag": {"Type": "Pass", "Parameters": {"Owner.$": "$.Value"}, "End": True},
-                    "NameTag": {"Type": "Pass", "Parameters": {"Named.$": "$.Value"}, "End": True},
-                    "OtherTag": {"Type": "Pass", "Result": {}, "End": True},
+                    "KeyTag": {
+                        "Type": "Pass",
+                        "Parameters": {"Kind": _OWNER, "Owner.$": "$.Value"},
+                        "End": True,
+                    },
+                    "NameTag": {
+                        "Type": "Pass",
+                        "Parameters": {"Kind": _NAMED, "Named.$": "$.Value"},
+                        "End": True,
+                    },
+                    "OtherTag": {"Type": "Pass", "Result": {"Kind": "other"}, "End": True},
                 },
             },
-            # A wildcard path keeps only the items that have the field (an empty list if none):
-            # no JSONPath filter needed, which statelint would reject.
             "ResultSelector": {
-                "Owners.$": "$[*].Owner",
-                "Names.$": "$[*].Named",
-                "OwnerCount.$": "States.ArrayLength($[*].Owner)",
-                "NameCount.$": "States.ArrayLength($[*].Named)",
+                "Tags.$": "$",
+                "HasOwner.$": f"States.ArrayContains($[*].Kind, '{_OWNER}')",
+                "HasName.$": f"States.ArrayContains($[*].Kind, '{_NAMED}')",
             },
             "ResultPath": ranks_path,
             "Next": names.pick,
@@ -94,13 +107,13 @@ def name_from_tags_states(
             "Type": "Choice",
             "Choices": [
                 {
-                    "Variable": f"{ranks_path}.OwnerCount",
-                    "NumericGreaterThan": 0,
+                    "Variable": f"{ranks_path}.HasOwner",
+                    "BooleanEquals": True,
                     "Next": names.key_tag,
                 },
                 {
-                    "Variable": f"{ranks_path}.NameCount",
-                    "NumericGreaterThan": 0,
+                    "Variable": f"{ranks_path}.HasName",
+                    "BooleanEquals": True,
                     "Next": names.name_tag,
                 },
             ],
@@ -108,13 +121,16 @@ def name_from_tags_states(
         },
         names.key_tag: {
             "Type": "Pass",
-            "Parameters": {"Candidates.$": f"{ranks_path}.Owners", "Source": KEY_TAG_SOURCE},
+            "Parameters": {"Candidates.$": f"{ranks_path}.Tags[*].Owner", "Source": KEY_TAG_SOURCE},
             "ResultPath": choice_path,
             "Next": found_next,
         },
         names.name_tag: {
             "Type": "Pass",
-            "Parameters": {"Candidates.$": f"{ranks_path}.Names", "Source": NAME_TAG_SOURCE},
+            "Parameters": {
+                "Candidates.$": f"{ranks_path}.Tags[*].Named",
+                "Source": NAME_TAG_SOURCE,
+            },
             "ResultPath": choice_path,
             "Next": found_next,
         },
