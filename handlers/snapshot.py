@@ -12,8 +12,9 @@ Either way the result is presigned. A missing image never raises: the task retur
 
 The task also returns the fragments the channels insert into markup, escaped here because
 the Amazon States Language has no escaping function: ``html_name`` (the person's name,
-HTML-escaped), ``html_image`` (an ``<img>`` paragraph, or ``""``) and ``text_image``
-(`` Snapshot: <url>`` or ``""``).
+HTML-escaped), ``html_image`` (an ``<img>`` paragraph, or ``""``), ``text_image``
+(`` Snapshot: <url>`` or ``""``) and ``slack_name`` (the name with ``& < >`` escaped as Slack's
+``text`` field requires: https://api.slack.com/reference/surfaces/formatting#escaping).
 """
 
 from __future__ import annotations
@@ -174,12 +175,18 @@ def _stream_snapshot(record: dict[str, Any], face_index: int, camera: str) -> tu
     return SETTINGS.audit_bucket, key
 
 
+def slack_escaped(text: str) -> str:
+    """``text`` safe in a Slack message's ``text`` (mrkdwn): no <!channel>, links or tags."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _markup(name: str, url: str | None) -> dict[str, str]:
     escaped = html.escape(name, quote=True)
+    names = {"html_name": escaped, "slack_name": slack_escaped(name)}
     if url is None:
-        return {"html_name": escaped, "html_image": "", "text_image": ""}
+        return {**names, "html_image": "", "text_image": ""}
     image = f'<p><img src="{html.escape(url, quote=True)}" alt="Snapshot of {escaped}"></p>'
-    return {"html_name": escaped, "html_image": image, "text_image": f" Snapshot: {url}"}
+    return {**names, "html_image": image, "text_image": f" Snapshot: {url}"}
 
 
 def snapshot(event: dict[str, Any]) -> dict[str, Any]:

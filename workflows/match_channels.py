@@ -16,6 +16,8 @@ from workflows.match_common import (
     HTML_MESSAGE,
     HTTP_TRANSIENT,
     SES_TRANSIENT,
+    SLACK_TEXT_ESCAPED,
+    SLACK_TEXT_WITHOUT_NAME,
     SNS_SUBJECT,
     SNS_TRANSIENT,
     SUBJECT,
@@ -153,12 +155,54 @@ def _http(endpoint: str, connection_arn: str, body: dict[str, Any]) -> dict[str,
     }
 
 
+_SLACK_BODY = "$.SlackResponse.ResponseBody"
+
+
+def _slack_text_states(next_state: str) -> dict[str, State]:
+    """``$.SlackText.Text``: the alert text with the name escaped for Slack's mrkdwn."""
+    name = "$.Person.Name"
+
+    def text(value: str) -> State:
+        return {
+            "Type": "Pass",
+            "Parameters": {"Text.$": value},
+            "ResultPath": "$.SlackText",
+            "Next": next_state,
+        }
+
+    return {
+        "SlackText": {
+            "Type": "Choice",
+            "Choices": [
+                {
+                    "Variable": "$.Snapshot.Payload.slack_name",
+                    "IsPresent": True,
+                    "Next": "SlackTextEscaped",
+                },
+                {
+                    "Or": [
+                        {"Variable": name, "StringMatches": "*&*"},
+                        {"Variable": name, "StringMatches": "*<*"},
+                        {"Variable": name, "StringMatches": "*>*"},
+                    ],
+                    "Next": "SlackTextWithoutName",
+                },
+            ],
+            "Default": "SlackTextAsIs",
+        },
+        "SlackTextEscaped": text(SLACK_TEXT_ESCAPED),
+        "SlackTextWithoutName": text(SLACK_TEXT_WITHOUT_NAME),
+        # Nothing in the name Slack would read as markup.
+        "SlackTextAsIs": text(TEXT_MESSAGE),
+    }
+
+
 def _slack(settings: MatchWorkflowSettings) -> dict[str, Any]:
     slack = settings.channels.slack
     assert slack is not None
     body = {
         "channel": slack.channel,
-        "text.$": TEXT_MESSAGE,
+        "text.$": "$.SlackText.Text",
         # plain_text: Slack renders no markup and no <!channel>-style mentions from a name.
         "blocks": [{"type": "section", "text": {"type": "plain_text", "text.$": TEXT_MESSAGE}}],
         "unfurl_links": True,
@@ -167,8 +211,9 @@ def _slack(settings: MatchWorkflowSettings) -> dict[str, Any]:
     return _branch(
         settings,
         "Slack",
-        "PostSlack",
+        "SlackText",
         {
+            **_slack_text_states("PostSlack"),
             "PostSlack": _task(
                 "arn:aws:states:::http:invoke",
                 parameters,
@@ -178,19 +223,41 @@ def _slack(settings: MatchWorkflowSettings) -> dict[str, Any]:
                 ResultPath="$.SlackResponse",
                 Next="SlackAccepted",
             ),
+            # Slack answers HTTP 200 with {"ok": false, "error": ...} on errors. Whether the
+            # HTTP Task hands a JSON body over parsed or as a string for "application/json;
+            # charset=utf-8" is not documented: a string is parsed first, and only when it
+            # looks like a JSON object, because States.StringToJson failing on other text
+            # would be a States.Runtime error no Catch handles (Slack's Web API answers JSON
+            # objects; anything else is not an accepted message).
             "SlackAccepted": {
                 "Type": "Choice",
-                # Slack answers HTTP 200 with {"ok": false, "error": ...} on errors.
                 "Choices": [
                     {
                         "And": [
-                            {"Variable": "$.SlackResponse.ResponseBody.ok", "IsPresent": True},
-                            {"Variable": "$.SlackResponse.ResponseBody.ok", "BooleanEquals": True},
+                            {"Variable": _SLACK_BODY, "IsString": True},
+                            {"Variable": _SLACK_BODY, "StringMatches": "{*}"},
+                        ],
+                        "Next": "ParseSlackResponse",
+                    },
+                    {
+                        "And": [
+                            {"Variable": f"{_SLACK_BODY}.ok", "IsPresent": True},
+                            {"Variable": f"{_SLACK_BODY}.ok", "IsBoolean": True},
+                            {"Variable": f"{_SLACK_BODY}.ok", "BooleanEquals": True},
                         ],
                         "Next": "SlackDelivered",
-                    }
+                    },
                 ],
                 "Default": "SlackRejected",
+            },
+            "ParseSlackResponse": {
+                "Type": "Pass",
+                "Parameters": {
+                    "ResponseBody.$": f"States.StringToJson({_SLACK_BODY})",
+                    "StatusCode.$": "$.SlackResponse.StatusCode",
+                },
+                "ResultPath": "$.SlackResponse",
+                "Next": "SlackAccepted",
             },
             "SlackDelivered": {
                 "Type": "Pass",
@@ -201,7 +268,7 @@ def _slack(settings: MatchWorkflowSettings) -> dict[str, Any]:
                 "Type": "Pass",
                 "Parameters": {
                     "Error": "Slack.NotOk",
-                    "Cause.$": "States.JsonToString($.SlackResponse.ResponseBody)",
+                    "Cause.$": f"States.JsonToString({_SLACK_BODY})",
                 },
                 "ResultPath": "$.Failure",
                 "Next": "SlackFailed",

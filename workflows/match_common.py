@@ -52,6 +52,17 @@ TEXT_MESSAGE = (
     "States.Format('{} was seen on camera {} ({}).{}', "
     "$.Person.Name, $.Camera, $.Match.SimilarityText, $.Snapshot.Payload.text_image)"
 )
+# Slack's `text` (shown in notifications) renders mrkdwn: the name comes escaped by the
+# snapshot Lambda (slack_name), or, when that Lambda failed and the name holds & < or >,
+# the text names nobody (the message's plain_text block still shows the name as it is).
+SLACK_TEXT_ESCAPED = (
+    "States.Format('{} was seen on camera {} ({}).{}', "
+    "$.Snapshot.Payload.slack_name, $.Camera, $.Match.SimilarityText, "
+    "$.Snapshot.Payload.text_image)"
+)
+SLACK_TEXT_WITHOUT_NAME = (
+    "States.Format('A known face was seen on camera {} ({}).', $.Camera, $.Match.SimilarityText)"
+)
 HTML_MESSAGE = (
     "States.Format('<html><body><h2>{} was seen on camera {}</h2><p>{}</p>{}</body></html>', "
     "$.Snapshot.Payload.html_name, $.Camera, $.Match.SimilarityText, "

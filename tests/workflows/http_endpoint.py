@@ -11,6 +11,9 @@ from typing import Any
 
 import pytest
 
+# (status, JSON payload) or (status, body text, content type)
+Answer = tuple[int, Any] | tuple[int, str, str]
+
 
 @dataclass
 class HttpEndpoint:
@@ -18,14 +21,15 @@ class HttpEndpoint:
 
     server: ThreadingHTTPServer
     requests: list[dict[str, Any]] = field(default_factory=list)
-    responses: dict[str, list[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
+    responses: dict[str, list[Answer]] = field(default_factory=dict)
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
-    def answer(self, path: str, *responses: tuple[int, dict[str, Any]]) -> None:
-        """Responses for `path`, in order; the last one repeats."""
+    def answer(self, path: str, *responses: Answer) -> None:
+        """Responses for `path`, in order; the last one repeats. An answer is (status, JSON
+        payload) sent as application/json, or (status, text, content type) sent as it is."""
         self.responses[path] = list(responses)
 
     def requests_to(self, path: str) -> list[dict[str, Any]]:
@@ -46,10 +50,15 @@ def _handler_for(endpoint_ref: list[HttpEndpoint]) -> type[BaseHTTPRequestHandle
                 }
             )
             scripted = endpoint.responses.get(self.path, [(200, {"ok": True})])
-            status, payload = scripted.pop(0) if len(scripted) > 1 else scripted[0]
-            data = json.dumps(payload).encode()
+            answer = scripted.pop(0) if len(scripted) > 1 else scripted[0]
+            if len(answer) == 3:
+                status, text, content_type = answer
+                data = str(text).encode()
+            else:
+                status, payload = answer[0], answer[1]
+                data, content_type = json.dumps(payload).encode(), "application/json"
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
