@@ -99,6 +99,7 @@ class Workflow(pulumi.ComponentResource):
     indexing_state_machine: aws.sfn.StateMachine
     snapshot_function: aws.lambda_.Function
     decode_function: aws.lambda_.Function
+    object_key_function: aws.lambda_.Function
     pipe: aws.pipes.Pipe
     faces_rule: aws.cloudwatch.EventRule
     match_definition: pulumi.Output[dict[str, Any]]
@@ -160,6 +161,24 @@ class Workflow(pulumi.ComponentResource):
             ),
             parent=self,
         )
+        # Decodes a URL-encoded S3 key for the indexing workflow (pure computation, logs only).
+        self.object_key_function = python_function(
+            f"{name}-object-key",
+            PythonFunctionArgs(
+                function_name=f"{args.prefix}-object-key",
+                handler="handlers.object_key.lambda_handler",
+                description="facewatch object-key Lambda: URL-decodes an S3 event's object key",
+                region=args.region,
+                account_id=args.account_id,
+                partition=args.partition,
+                key_arn=args.key_arn,
+                log_retention_days=args.log_retention_days,
+                package=args.lambda_package,
+                timeout=10,
+                memory_size=128,
+            ),
+            parent=self,
+        )
         c = args.channels
         match_settings = pulumi.Output.all(
             env=self.env,
@@ -194,6 +213,7 @@ class Workflow(pulumi.ComponentResource):
             registry=args.registry_table.name,
             audit=args.audit_bucket.bucket,
             dlq=self.dead_letter_queue.url,
+            object_key=self.object_key_function.arn,
         ).apply(
             lambda v: IndexingWorkflowSettings(
                 env=v["env"],
@@ -202,6 +222,7 @@ class Workflow(pulumi.ComponentResource):
                 registry_table=v["registry"],
                 audit_bucket=v["audit"],
                 dead_letter_queue_url=v["dlq"],
+                object_key_function_arn=v["object_key"],
             )
         )
         self.match_definition = match_settings.apply(build_match_definition)

@@ -40,6 +40,13 @@ SQS_TRANSIENT = [
     "SQS.SqsException",
     "SQS.AmazonSQSException",
 ]
+# Optimised integrations (lambda:, dynamodb:, sns:, sqs:) use the same names on AWS and moto.
+LAMBDA_TRANSIENT = [
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.TooManyRequestsException",
+]
 S3_TRANSIENT = [*aws_sdk_errors("S3", "S3Exception"), "S3.SdkClientException"]
 # Every audit PutObject names a checksum algorithm: with `auditObjectLock` the bucket has a
 # default retention, and S3 then refuses a PutObject that carries neither Content-MD5 nor an

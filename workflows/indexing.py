@@ -24,10 +24,13 @@ Anything unexpected (an event of another bucket, a failing call) sends the conte
 dead-letter queue, writes a ``failed`` audit record when it can, and ends in the Fail state
 ``Indexing failed``.
 
-Object keys: the S3 -> EventBridge event carries the key as stored, not URL-encoded. (S3's
-*classic* notifications URL-encode it, "red flower.jpg" -> "red+flower.jpg", and say so; the
-EventBridge event structure documentation describes no encoding, and ASL has no URL-decode
-intrinsic.) The key is used as is.
+Object keys: AWS documents the S3 -> EventBridge event's key as the key itself, while S3's
+*classic* notifications URL-encode it ("red flower.jpg" -> "red+flower.jpg") and libraries
+differ; which one arrives cannot be verified here. So the key is used as given, and only when
+it names nothing (IndexFaces: InvalidS3ObjectException; Object Deleted: no registry item)
+and holds ``%`` or ``+``, the workflow asks a Lambda for the decoded form (ASL has no
+URL-decode intrinsic; handlers/object_key.py) and starts again with it once. A key without
+``%`` or ``+`` reads the same either way: no Lambda call.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from workflows.indexing_asl import (
     FAILURE_ERROR,
     IMAGE_TOO_LARGE_ERRORS,
     NOT_AN_IMAGE_ERRORS,
+    OBJECT_NOT_FOUND_ERRORS,
     REJECTED_EVENT_ERROR,
     STATUS_TAG,
     STATUSES,
@@ -52,6 +56,7 @@ from workflows.indexing_asl import (
     registry_write,
     task,
 )
+from workflows.indexing_object_key import KEY_NOT_FOUND_STATE, decoded_key_states, object_fields
 from workflows.indexing_registry import FORGET_ENROLLED_NAME, registry_states
 from workflows.indexing_tags import audit_states, tagging_states
 from workflows.settings import IndexingWorkflowSettings
@@ -84,7 +89,6 @@ def audit_key(key: str, execution_name: str) -> str:
 
 
 def _event_states(settings: IndexingWorkflowSettings) -> dict[str, State]:
-    key_hash = "States.Hash($.detail.object.key, 'SHA-256')"
     return {
         "Check event": {
             "Type": "Choice",
@@ -134,10 +138,9 @@ def _event_states(settings: IndexingWorkflowSettings) -> dict[str, State]:
                     # "detail-type" path in Parameters; Choice rules read it directly).
                     "eventType": "unknown",
                     "bucket.$": "$.detail.bucket.name",
-                    "key.$": "$.detail.object.key",
-                    "externalImageId.$": key_hash,
-                    "keyItem.$": "States.Format('key#{}', $.detail.object.key)",
-                    "faceItem.$": f"States.Format('face#{{}}', {key_hash})",
+                    **object_fields("$.detail.object.key"),
+                    # True once the key was replaced by its URL-decoded form (at most once).
+                    "keyDecoded": False,
                 },
                 "indexing": {},
                 "outcome": {"status": "pending", "faceIds": []},
@@ -207,6 +210,11 @@ def _indexing_states(settings: IndexingWorkflowSettings) -> dict[str, State]:
             ResultPath="$.indexing",
             Catch=[
                 {
+                    "ErrorEquals": OBJECT_NOT_FOUND_ERRORS,
+                    "ResultPath": "$.indexing.error",
+                    "Next": KEY_NOT_FOUND_STATE,
+                },
+                {
                     "ErrorEquals": NOT_AN_IMAGE_ERRORS,
                     "ResultPath": "$.indexing.error",
                     "Next": "Status not-an-image",
@@ -275,7 +283,7 @@ def _previous_faces_states(settings: IndexingWorkflowSettings) -> dict[str, Stat
                 {
                     "Variable": "$.object.eventType",
                     "StringEquals": "Object Deleted",
-                    "Next": "Status unknown-key",
+                    "Next": KEY_NOT_FOUND_STATE,
                 },
             ],
             "Default": "Format face ids",
@@ -351,6 +359,7 @@ def build_indexing_definition(settings: IndexingWorkflowSettings) -> dict[str, A
         _event_states,
         _indexing_states,
         _previous_faces_states,
+        decoded_key_states,
         registry_states,
         tagging_states,
         audit_states,

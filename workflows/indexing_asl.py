@@ -6,6 +6,7 @@ from typing import Any
 
 from workflows.asl import (
     DYNAMODB_TRANSIENT,
+    LAMBDA_TRANSIENT,
     S3_TRANSIENT,
     SQS_TRANSIENT,
     State,
@@ -28,6 +29,8 @@ NOT_AN_IMAGE_ERRORS = aws_sdk_errors(
 )
 # More than 15 MB from S3 (Rekognition's limit for an S3Object image), or too many pixels.
 IMAGE_TOO_LARGE_ERRORS = aws_sdk_errors("Rekognition", "ImageTooLargeException")
+# IndexFaces on a key that names no object ("Unable to get object metadata from S3").
+OBJECT_NOT_FOUND_ERRORS = aws_sdk_errors("Rekognition", "InvalidS3ObjectException")
 _TRANSIENT = {
     "Rekognition": aws_sdk_errors(
         "Rekognition",
@@ -36,6 +39,7 @@ _TRANSIENT = {
         "InternalServerErrorException",
     ),
     "DynamoDB": DYNAMODB_TRANSIENT,
+    "Lambda": LAMBDA_TRANSIENT,
     "S3": S3_TRANSIENT,
     "SQS": SQS_TRANSIENT,
 }

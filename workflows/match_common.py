@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from workflows.asl import LAMBDA_TRANSIENT as LAMBDA_TRANSIENT  # re-exported for match_*
 from workflows.asl import (
     SQS_TRANSIENT,
     State,
@@ -17,12 +18,6 @@ from workflows.asl import (
 from workflows.settings import MatchWorkflowSettings
 
 # Optimised integrations (dynamodb:, sns:, sqs:, lambda:) use the same names on AWS and moto.
-LAMBDA_TRANSIENT = [
-    "Lambda.ServiceException",
-    "Lambda.AWSLambdaException",
-    "Lambda.SdkClientException",
-    "Lambda.TooManyRequestsException",
-]
 CONDITIONAL_CHECK_FAILED = "DynamoDB.ConditionalCheckFailedException"
 SNS_TRANSIENT = [
     "SNS.ThrottledException",

@@ -106,3 +106,6 @@ class IndexingWorkflowSettings:
     registry_table: str
     audit_bucket: str
     dead_letter_queue_url: str
+    # Decodes a URL-encoded object key (handlers/object_key.py): called only when the key as
+    # the event gave it names no object, and it holds '%' or '+' (see workflows.indexing).
+    object_key_function_arn: str

@@ -154,6 +154,7 @@ class LocalMode:
                 {
                     resources.snapshot_function: "handlers.snapshot",
                     resources.decode_function: "handlers.decode",
+                    resources.object_key_function: "handlers.object_key",
                 },
                 router,
             )

@@ -134,6 +134,14 @@ class LocalResources:
         return self._arn("lambda", f"function:{self.decode_function}")
 
     @property
+    def object_key_function(self) -> str:
+        return f"{self.prefix}-object-key"
+
+    @property
+    def object_key_function_arn(self) -> str:
+        return self._arn("lambda", f"function:{self.object_key_function}")
+
+    @property
     def match_state_machine(self) -> str:
         return f"{self.prefix}-match"
 
@@ -203,6 +211,7 @@ class LocalResources:
             registry_table=self.registry_table,
             audit_bucket=self.audit_bucket,
             dead_letter_queue_url=self.queue_url(endpoint_url, self.dead_letter_queue),
+            object_key_function_arn=self.object_key_function_arn,
         )
 
     def describe(self, endpoint_url: str) -> dict[str, Any]:

@@ -44,6 +44,7 @@ def test_indexing_definition_is_the_builders_output(run: StackRun) -> None:
         registry_table=run.named("tables-registry").outputs["name"],
         audit_bucket=run.named("storage-audit").outputs["bucket"],
         dead_letter_queue_url=run.named("workflow-dlq").outputs["url"],
+        object_key_function_arn=run.named("workflow-object-key").outputs["arn"],
     )
 
     # When the deployed definition is read back

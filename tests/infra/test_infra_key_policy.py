@@ -122,6 +122,7 @@ def logs_request(group: str, *, action: str = "kms:GenerateDataKey") -> Request:
 @pytest.mark.parametrize(
     "group",
     ["/aws/lambda/facewatch-dev-snapshot", "/aws/lambda/facewatch-dev-decode",
+     "/aws/lambda/facewatch-dev-object-key",
      "/aws/vendedlogs/states/facewatch-dev-match", "/aws/vendedlogs/states/facewatch-dev-indexing",
      "/aws/vendedlogs/pipes/facewatch-dev-records"],
 )  # fmt: skip

@@ -1,5 +1,5 @@
-"""The match workflow's two Lambdas: decode (no AWS permission beyond its own logs) and
-snapshot, each with its own role and KMS-encrypted log group, both invoked by the workflow."""
+"""The workflows' Lambdas: decode and object-key (no AWS permission beyond their own logs)
+and snapshot, each with its own role and KMS-encrypted log group, each invoked by a workflow."""
 
 from __future__ import annotations
 
@@ -19,7 +19,11 @@ CONFIGS = {
 FUNCTIONS = {
     "decode": "handlers.decode.lambda_handler",
     "snapshot": "handlers.snapshot.lambda_handler",
+    "object-key": "handlers.object_key.lambda_handler",
 }
+MATCH_FUNCTIONS = ("decode", "snapshot")
+# Pure computation: their roles may only write their own logs.
+LOGS_ONLY = ("decode", "object-key")
 
 
 @pytest.fixture(scope="module", params=list(CONFIGS))
@@ -28,7 +32,7 @@ def run(request: pytest.FixtureRequest, stack: Callable[..., StackRun]) -> Stack
     return stack(values, region=region)
 
 
-def test_the_stack_deploys_exactly_the_decode_and_snapshot_functions(
+def test_the_stack_deploys_exactly_the_workflows_functions(
     run: StackRun, lambda_package: Path
 ) -> None:
     functions = {f.name: f.inputs for f in run.of_type("aws:lambda/function:Function")}
@@ -39,8 +43,9 @@ def test_the_stack_deploys_exactly_the_decode_and_snapshot_functions(
     assert {f["name"] for f in functions.values()} == {
         "facewatch-dev-decode",
         "facewatch-dev-snapshot",
+        "facewatch-dev-object-key",
     }
-    # One package (make lambda-package) serves both.
+    # One package (make lambda-package) serves them all.
     assert {f["code"].path for f in functions.values()} == {str(lambda_package)}
 
 
@@ -65,10 +70,11 @@ def test_each_function_has_its_own_role_and_log_group(run: StackRun, kind: str) 
     ]
 
 
-def test_decode_role_may_only_write_its_own_logs(run: StackRun) -> None:
-    group = run.named("workflow-decode-logs").outputs["arn"]
+@pytest.mark.parametrize("kind", LOGS_ONLY)
+def test_pure_function_role_may_only_write_its_own_logs(run: StackRun, kind: str) -> None:
+    group = run.named(f"workflow-{kind}-logs").outputs["arn"]
 
-    assert role_policy(run, "workflow-decode-role") == [
+    assert role_policy(run, f"workflow-{kind}-role") == [
         {
             "Sid": "WriteOwnLogs",
             "Effect": "Allow",
@@ -77,7 +83,7 @@ def test_decode_role_may_only_write_its_own_logs(run: StackRun) -> None:
         }
     ]
     # Active tracing would need X-Ray permissions the role does not have.
-    assert run.named("workflow-decode").inputs["tracingConfig"] == {"mode": "PassThrough"}
+    assert run.named(f"workflow-{kind}").inputs["tracingConfig"] == {"mode": "PassThrough"}
 
 
 def test_snapshot_role_writes_its_own_logs_not_the_decode_ones(run: StackRun) -> None:
@@ -91,7 +97,7 @@ def test_snapshot_role_writes_its_own_logs_not_the_decode_ones(run: StackRun) ->
 
 def test_match_workflow_invokes_each_function_and_its_role_names_both(run: StackRun) -> None:
     definition = json.loads(run.named("workflow-match").inputs["definition"])
-    arns = {kind: run.named(f"workflow-{kind}").outputs["arn"] for kind in FUNCTIONS}
+    arns = {kind: run.named(f"workflow-{kind}").outputs["arn"] for kind in MATCH_FUNCTIONS}
     invoke = [
         s for s in role_policy(run, "workflow-match-role") if "lambda:InvokeFunction" in s["Action"]
     ]
@@ -109,3 +115,16 @@ def test_snapshot_link_lifetime_comes_from_the_config(stack: Callable[..., Stack
     assert variables["SNAPSHOT_URL_EXPIRY_SECONDS"] == "900"
     # Decoding reads no setting: nothing to configure there.
     assert run.named("workflow-decode").inputs["environment"] == {"variables": {}}
+
+
+def test_indexing_workflow_invokes_only_the_object_key_function(run: StackRun) -> None:
+    definition = json.loads(run.named("workflow-indexing").inputs["definition"])
+    arn = run.named("workflow-object-key").outputs["arn"]
+    invoke = [
+        s
+        for s in role_policy(run, "workflow-indexing-role")
+        if "lambda:InvokeFunction" in s["Action"]
+    ]
+
+    assert definition["States"]["Decode key"]["Parameters"]["FunctionName"] == arn
+    assert {r.removesuffix(":*") for s in invoke for r in s["Resource"]} == {arn}

@@ -145,6 +145,7 @@ CONNECTION = (
     "arn:aws:events:us-east-1:123456789012:connection/facewatch-{}/"
     "7c4f5a1e-0000-4000-8000-000000000000"
 )
+OBJECT_KEY_FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:facewatch-object-key"
 DLQ_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/facewatch-dlq"
 STATE_MACHINE_ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:facewatch-match"
 
@@ -157,6 +158,7 @@ def indexing_settings() -> IndexingWorkflowSettings:
         registry_table="facewatch-registry",
         audit_bucket="facewatch-audit-bucket",
         dead_letter_queue_url=DLQ_URL,
+        object_key_function_arn=OBJECT_KEY_FUNCTION_ARN,
     )
 
 

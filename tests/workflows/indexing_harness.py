@@ -15,7 +15,9 @@ from asl_checks import ENV, indexing_settings
 from fake_rekognition import FakeRekognition, photo
 from moto import mock_aws
 
+from facewatch.local.bridge import lambda_task
 from facewatch.local.bridge import rekognition as rekognition_bridge
+from handlers import object_key
 from workflows.indexing import build_indexing_definition
 from workflows.settings import IndexingWorkflowSettings
 
@@ -138,7 +140,11 @@ def indexing_env() -> Iterator[IndexingEnv]:
     settings = indexing_settings()
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):  # type: ignore[arg-type]
         fake = FakeRekognition(region=REGION)
-        with rekognition_bridge.install(fake):
+        function = settings.object_key_function_arn.rsplit(":", 1)[1]
+        with (
+            rekognition_bridge.install(fake),
+            lambda_task.install({function: object_key.lambda_handler}),
+        ):
             s3 = boto3.client("s3", region_name=REGION)
             for bucket in (settings.faces_bucket, settings.audit_bucket):
                 s3.create_bucket(Bucket=bucket)

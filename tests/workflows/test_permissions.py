@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from asl_checks import (
     ENV,
+    OBJECT_KEY_FUNCTION_ARN,
     STATE_MACHINE_ARN,
     indexing_settings,
     match_settings,
@@ -103,6 +104,9 @@ def test_indexing_statements_are_exactly_what_the_workflow_needs() -> None:
         ("s3:PutObjectTagging", f"{FACES}/*"),
         ("s3:PutObject", f"{AUDIT}/audit/indexing/*"),
         ("sqs:SendMessage", ARN.format("sqs", "facewatch-dlq")),
+        # The object-key Lambda, and its versions/aliases (qualified invocations).
+        ("lambda:InvokeFunction", OBJECT_KEY_FUNCTION_ARN),
+        ("lambda:InvokeFunction", f"{OBJECT_KEY_FUNCTION_ARN}:*"),
     }
     assert all("Condition" not in s for s in statements)
 
