@@ -30,14 +30,26 @@ def test_package_without_the_decode_handler_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A package built before decode became a function of its own.
-    monkeypatch.setenv(lambda_function.PACKAGE_DIR_VARIABLE, str(_package(tmp_path, "snapshot")))
+    package = _package(tmp_path, "snapshot", "object_key")
+    monkeypatch.setenv(lambda_function.PACKAGE_DIR_VARIABLE, str(package))
 
     with pytest.raises(pulumi.RunError, match=r"handlers/decode\.py not found"):
         lambda_function.package_dir()
 
 
-def test_built_package_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_package_without_the_object_key_handler_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A package built before the indexing workflow's object-key Lambda existed.
     package = _package(tmp_path, "snapshot", "decode")
+    monkeypatch.setenv(lambda_function.PACKAGE_DIR_VARIABLE, str(package))
+
+    with pytest.raises(pulumi.RunError, match=r"handlers/object_key\.py not found"):
+        lambda_function.package_dir()
+
+
+def test_built_package_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    package = _package(tmp_path, "snapshot", "decode", "object_key")
     monkeypatch.setenv(lambda_function.PACKAGE_DIR_VARIABLE, str(package))
 
     assert lambda_function.package_dir() == package
