@@ -5,11 +5,12 @@ Started by the faces bucket's S3 -> EventBridge events (``Object Created`` / ``O
 Object Created: IndexFaces on the object (largest face, QualityFilter AUTO) with
 ExternalImageId = `external_image_id(key)`; then the faces the key had before are deleted
 (a re-upload replaces them: indexing first means the person is never missing in between),
-the ``facewatch-status`` tag is merged into the object's tags (whose name tags also give the
-person's name, `workflows.person_name`), the registry items are written (team contract:
-``face#<ExternalImageId>`` -> ObjectKey, plus PersonName and PersonNameSource when the tags
-name the person; ``key#<key>`` -> ExternalImageId, FaceIds, Status), and an audit record is
-written. A name tag changed later takes effect at the photo's next upload.
+the object's tags are read (their name tags give the person's name, `workflows.person_name`),
+the registry items are written (team contract: ``face#<ExternalImageId>`` -> ObjectKey, plus
+PersonName and PersonNameSource when the tags name the person; ``key#<key>`` ->
+ExternalImageId, FaceIds, Status), then the ``facewatch-status`` tag is merged into the
+object's tags (last: `facewatch faces add` reports the outcome once it sees that tag), and an
+audit record is written. A name tag changed later takes effect at the photo's next upload.
 
 Outcomes: ``indexed``, ``several-faces`` (the largest face is indexed; the others were refused
 with EXCEEDS_MAX_FACES), ``no-face``, ``not-an-image`` (InvalidImageFormat or

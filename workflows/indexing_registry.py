@@ -1,10 +1,10 @@
 """Registry states of the indexing workflow (see `workflows.indexing`).
 
 Order on Object Created: ``Format face ids`` -> tagging (`workflows.indexing_tags`, which
-also resolves the person's name from the tags it reads) -> ``Has a face?`` -> the enrolled
-name (below) -> the ``face#<ExternalImageId>`` item (ObjectKey, and PersonName +
-PersonNameSource when a name is known) or its removal -> the ``key#<key>`` item ->
-``Describe outcome``.
+reads the tags, resolves the person's name from them and computes the new tag set) ->
+``Has a face?`` -> the enrolled name (below) -> the ``face#<ExternalImageId>`` item
+(ObjectKey, and PersonName + PersonNameSource when a name is known) or its removal -> the
+``key#<key>`` item -> the status tag written -> ``Describe outcome``.
 
 Enrolled names. An S3 tag value holds only letters, digits, spaces and ``_ . : / = + - @``
 (at most 256 characters; moto accepts ASCII letters only), so "Conan O'Brien" or "Ben &
@@ -31,6 +31,7 @@ from typing import Any
 
 from workflows.asl import State
 from workflows.indexing_asl import pass_state, pk, registry_write, task
+from workflows.indexing_tags import WRITE_STATUS_TAG
 from workflows.person_name import PERSON_NAME_ATTRIBUTE, PERSON_NAME_SOURCE_ATTRIBUTE
 from workflows.settings import IndexingWorkflowSettings
 
@@ -170,7 +171,7 @@ def registry_states(settings: IndexingWorkflowSettings) -> dict[str, State]:
                     "UpdatedAt": {"S.$": "$$.State.EnteredTime"},
                 },
             },
-            "Describe outcome",
+            WRITE_STATUS_TAG,
         ),
         FORGET_ENROLLED_NAME: registry_write(
             "deleteItem", table, {"Key": _enrolled_name_key()}, "Describe outcome"

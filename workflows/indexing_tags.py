@@ -18,8 +18,12 @@ from workflows.indexing_asl import (
 from workflows.person_name import NameStates, name_from_tags_states
 from workflows.settings import IndexingWorkflowSettings
 
-# Tagging comes before the registry items, so the face item can carry the person's name.
+# The tags are read and the new tag set computed before the registry items, so the face item
+# can carry the person's name; the status tag is written after them (WRITE_STATUS_TAG, the
+# last change before the audit record): `facewatch faces add` waits for that tag, so when it
+# reports an outcome, the registry already names the person.
 AFTER_TAGGING = "Has a face?"
+WRITE_STATUS_TAG = "Status tag ready?"
 
 
 def tagging_states(settings: IndexingWorkflowSettings) -> dict[str, State]:
@@ -116,7 +120,7 @@ def tagging_states(settings: IndexingWorkflowSettings) -> dict[str, State]:
                 },
             },
             "ResultPath": "$.tagging.TagSet",
-            "Next": "Write object tags",
+            "Next": AFTER_TAGGING,
         },
         # [[existing tags...], [status tag]], then flattened with [*][*]: never empty, the
         # status tag is always there.
@@ -129,17 +133,25 @@ def tagging_states(settings: IndexingWorkflowSettings) -> dict[str, State]:
             ResultPath="$.scratch.merge",
         ),
         "Flatten tags": pass_state(
-            "Write object tags",
+            AFTER_TAGGING,
             InputPath="$.scratch.merge.nested[*][*]",
             ResultPath="$.tagging.TagSet",
         ),
+        # No TagSet when the tags could not be read (tagging.error): nothing to write.
+        WRITE_STATUS_TAG: {
+            "Type": "Choice",
+            "Choices": [
+                {"Variable": "$.tagging.TagSet", "IsPresent": True, "Next": "Write object tags"}
+            ],
+            "Default": "Describe outcome",
+        },
         "Write object tags": task(
             aws_sdk("s3", "putObjectTagging"),
             {**object_ref, "Tagging": {"TagSet.$": "$.tagging.TagSet"}},
             "S3",
             ResultPath=None,
-            Catch=[{**tag_failure, "Next": AFTER_TAGGING}],
-            Next=AFTER_TAGGING,
+            Catch=[{**tag_failure, "Next": "Describe outcome"}],
+            Next="Describe outcome",
         ),
     }
 

@@ -209,3 +209,19 @@ def test_external_image_id_is_valid_for_rekognition() -> None:
 def test_external_image_id_tells_keys_apart() -> None:
     assert external_image_id("a/b.jpg") != external_image_id("a b.jpg")
     assert external_image_id("a/b.jpg") == external_image_id("a/b.jpg")
+
+
+def test_status_tag_is_written_after_the_registry_items(env: IndexingEnv) -> None:
+    # given a named photo (`facewatch faces add` reports the outcome once the tag is there)
+    env.upload_photo(KEY, faces=1, tags=NAME_TAGS)
+    # when it is indexed
+    execution = env.created(KEY)
+    # then the status tag is the last change before the audit record: a reader that sees it
+    # finds the face item (with the name) and the key item already written
+    assert execution["status"] == "SUCCEEDED"
+    states = env.state_names(execution["executionArn"])
+    writes = [
+        s for s in states if s in ("Save named face", "Save key mapping", "Write object tags")
+    ]
+    assert writes == ["Save named face", "Save key mapping", "Write object tags"]
+    assert states.index("Write object tags") < states.index("Write audit record")
