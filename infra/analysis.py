@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from facewatch.config import Camera
 from infra import iam
-from infra.config import Camera
 from workflows.records import SNAPSHOT_PREFIX, processor_name
 from workflows.settings import AnalysisMode
 

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from shlex import quote
 
-from infra.config import Camera
+from facewatch.config import Camera
 from workflows.records import processor_name
 from workflows.settings import AnalysisMode
 

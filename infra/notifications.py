@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from infra.config_channels import EmailSettings, SnsSettings, WebhookSettings
+from facewatch.config import EmailSettings, SnsSettings, WebhookSettings
 
 # Header sent by a webhook connection that has no token: EventBridge connections always need
 # an authorization, so an unauthenticated webhook gets a harmless identifying header.

@@ -19,9 +19,14 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from facewatch.config import (
+    EmailSettings,
+    SlackSettings,
+    WebhookSettings,
+    WhatsAppSettings,
+    WorkflowType,
+)
 from infra import iam, snapshot_function, triggers
-from infra.config import WorkflowType
-from infra.config_channels import EmailSettings, SlackSettings, WebhookSettings, WhatsAppSettings
 from infra.lambda_function import PythonFunctionArgs, python_function
 from infra.workflow_role import with_infra_statements
 from workflows.settings import (

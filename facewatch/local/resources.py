@@ -9,7 +9,7 @@ and `workflows.indexing.build_indexing_definition` produce the same ASL here as 
 
 The defaults below are the local mode's own example (every channel, placeholder addresses);
 `stack_config.resources_from_config` fills the same fields from a stack's configuration
-(`facewatch local up --config Pulumi.dev.yaml`), validated by `infra.config`.
+(`facewatch local up --config Pulumi.dev.yaml`), validated by `facewatch.config`.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ class LocalResources:
 
     region: str = DEFAULT_REGION
     prefix: str = "facewatch"
-    # The stack config model's defaults (infra/config.py).
+    # The stack config model's defaults (facewatch/config/model.py).
     # On the local engine's scale: what its stream processors apply (see
     # facewatch.engine.embedding.LOCAL_MODE_THRESHOLD for a stack file's threshold).
     face_match_threshold: float = 80.0

@@ -1,7 +1,7 @@
 """The local resources from a stack's configuration file, through the stack's own model.
 
 `facewatch local up --config Pulumi.dev.yaml` reads the file's `config:` map, keeps the
-`facewatch:` keys and `aws:region`, and validates them with `infra.config.load_config`, the
+`facewatch:` keys and `aws:region`, and validates them with `facewatch.config.load_config`, the
 model `__main__.py` uses, so the local mode refuses exactly what `pulumi up` would refuse and
 builds its resources from the same values: dedupe window, unknown-face alerts, collection id,
 cameras and the configured channels (email sender/recipients, SNS,
@@ -52,9 +52,8 @@ def stack_name(path: Path) -> str:
 
 
 def load_stack_file(path: Path) -> Any:
-    """Validate the stack file with `infra.config`; returns its `FacewatchConfig`."""
-    from infra.config import load_config
-    from infra.config_checks import ConfigError
+    """Validate the stack file with `facewatch.config`; returns its `FacewatchConfig`."""
+    from facewatch.config import ConfigError, load_config
 
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}

@@ -14,7 +14,7 @@ import yaml
 from stack_configs import ALL_CHANNELS, ONE_CAMERA
 from stack_harness import RecordingMocks, StackRun, run_stack
 
-from infra.config import TOKEN_KEYS, ConfigError, load_config
+from facewatch.config import TOKEN_KEYS, ConfigError, load_config
 
 ROOT = Path(__file__).resolve().parents[2]
 

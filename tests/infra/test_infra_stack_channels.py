@@ -226,9 +226,17 @@ def test_threshold_reaches_the_camera_agent(stack: Callable[..., StackRun]) -> N
 def test_invalid_config_stops_the_program_before_any_resource(lambda_package: Any) -> None:
     from stack_harness import run_stack
 
-    from infra.config import ConfigError
+    from facewatch.config import ConfigError
 
     with pytest.raises(ConfigError, match="facewatch:faceMatchThreshold"):
+        run_stack({**ONE_CAMERA, "faceMatchThreshold": "50"})
+
+
+def test_invalid_config_is_a_run_error_pulumi_prints_without_traceback(lambda_package: Any) -> None:
+    import pulumi
+    from stack_harness import run_stack
+
+    with pytest.raises(pulumi.RunError, match="invalid facewatch configuration"):
         run_stack({**ONE_CAMERA, "faceMatchThreshold": "50"})
 
 

@@ -1,4 +1,4 @@
-"""`facewatch local up --config`: the local resources from a stack file, via `infra.config`.
+"""`facewatch local up --config`: the local resources from a stack file, via `facewatch.config`.
 
 The loopback tests run the local mode in-process from a stack file with threshold 90, Slack
 and a webhook pointed at an `http.server` on 127.0.0.1: the clip alerts, the webhook request

@@ -10,8 +10,6 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import pulumi
-
 NAMESPACE = "facewatch"
 
 # Regions where Amazon Rekognition Video streaming face search (stream processors) exists.
@@ -61,8 +59,12 @@ PHONE_RE = re.compile(r"\+?[1-9][0-9]{6,14}")
 TOPIC_ARN_RE = re.compile(r"arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}")
 
 
-class ConfigError(pulumi.RunError):
-    """Raised with every problem of the configuration, one per line (RunError: no traceback)."""
+class ConfigError(ValueError):
+    """Raised with every problem of the configuration, one per line.
+
+    A plain ValueError, so the CLI and the local mode use the model without the Pulumi SDK;
+    the program raises `infra.config.StackConfigError`, which Pulumi prints without a
+    traceback."""
 
 
 def set_command(key: str, example: str, *, secret: bool = False) -> str:

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
-from infra.config import KNOWN_KEYS, ConfigError, FacewatchConfig, load_config
-from infra.config_checks import STREAM_PROCESSOR_REGIONS
+from facewatch.config import KNOWN_KEYS, ConfigError, FacewatchConfig, load_config
+from facewatch.config.checks import STREAM_PROCESSOR_REGIONS
 from workflows.records import CAMERA_NAME_MAX
 
 ROOT = Path(__file__).resolve().parents[2]

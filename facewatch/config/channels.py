@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from infra.config_checks import NAMESPACE, PHONE_RE, Checker, set_command
+from facewatch.config.checks import NAMESPACE, PHONE_RE, Checker, set_command
 
 
 @dataclass(frozen=True)
