@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from facewatch.cli_common import CliError, cli_errors, console, execution_summary
+from workflows.records import AUDIT_PREFIX, SNAPSHOT_PREFIX
 
 if TYPE_CHECKING:
     from facewatch.local.notifications import Alert
@@ -123,8 +124,8 @@ def _run(local: LocalMode, root: Path, timeout: float) -> None:
         f"suppressed duplicates: {len(suppressed)}"
     )
     console().print(
-        f"audit objects: {exported['audit/']}, copied to {root / 'audit'}/; "
-        f"snapshots: {exported['snapshots/']}, copied to {root / 'snapshots'}/"
+        f"audit objects: {exported[AUDIT_PREFIX]}, copied to {root / 'audit'}/; "
+        f"snapshots: {exported[SNAPSHOT_PREFIX]}, copied to {root / 'snapshots'}/"
     )
     console().print(
         f"what Slack/WhatsApp/webhook received: {len(captured(local.paths.sink))} "

@@ -33,6 +33,7 @@ from facewatch.local.state import (
     write_launch,
 )
 from workflows.records import CAMERA_NAME_MAX, is_valid_camera_name
+from workflows.settings import DEFAULT_DEDUPE_WINDOW_SECONDS
 
 
 class PassthroughChannel(StrEnum):
@@ -147,7 +148,7 @@ def up(
     ] = None,
     dedupe_window: Annotated[
         int, typer.Option(min=1, help="Dedupe window in seconds (without --config).")
-    ] = 300,
+    ] = DEFAULT_DEDUPE_WINDOW_SECONDS,
     http_passthrough: Annotated[
         list[PassthroughChannel] | None,
         typer.Option(

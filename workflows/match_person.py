@@ -31,6 +31,7 @@ from workflows.person_name import (
     PERSON_NAME_SOURCE_ATTRIBUTE,
     name_from_tags_states,
 )
+from workflows.records import DEDUPE_TTL_ATTRIBUTE
 from workflows.settings import MatchWorkflowSettings
 
 FIRST_PERSON_STATE = "LookupPerson"
@@ -181,13 +182,13 @@ def dedupe_state(
             "TableName": settings.dedupe_table,
             "Item": {
                 "pk": {"S.$": f"States.Format('{{}}#{{}}', {PERSON}.Identity, $.Camera)"},
-                "expiresAt": {"N.$": "States.Format('{}', $.ExpiresAt)"},
+                DEDUPE_TTL_ATTRIBUTE: {"N.$": "States.Format('{}', $.ExpiresAt)"},
                 "notifiedAt": {"N.$": now},
                 "person": {"S.$": f"{PERSON}.Name"},
                 "camera": {"S.$": "$.Camera"},
                 "executionArn": {"S.$": "$$.Execution.Id"},
             },
-            "ConditionExpression": "attribute_not_exists(pk) OR expiresAt <= :now",
+            "ConditionExpression": f"attribute_not_exists(pk) OR {DEDUPE_TTL_ATTRIBUTE} <= :now",
             "ExpressionAttributeValues": {":now": {"N.$": now}},
         },
         "ResultSelector": {"Outcome": "notified"},

@@ -30,6 +30,9 @@ import re
 SNAPSHOT_FIELD = "FacewatchSnapshot"
 SNAPSHOT_PREFIX = "snapshots/"
 AUDIT_PREFIX = "audit/"
+# The dedupe table's TTL attribute (epoch seconds): the match workflow's conditional write
+# reads it, DynamoDB TTL (the stack) and the local mode expire items by it.
+DEDUPE_TTL_ATTRIBUTE = "expiresAt"
 EDGE_STREAM_SUFFIX = "edge"
 # Each camera's Rekognition stream processor (stream-processor mode, and the local mode's
 # stand-in) is named PROCESSOR_PREFIX + camera.

@@ -13,6 +13,9 @@ from typing import Literal
 
 AnalysisMode = Literal["stream-processor", "edge"]
 
+# How long after a notification the same person on the same camera is suppressed (the
+# dedupeWindowSeconds default of the stack, the local mode and the CLI).
+DEFAULT_DEDUPE_WINDOW_SECONDS = 300
 SLACK_POST_MESSAGE_URL = "https://slack.com/api/chat.postMessage"
 WHATSAPP_GRAPH_URL = "https://graph.facebook.com"
 
@@ -91,7 +94,7 @@ class MatchWorkflowSettings:
     # function, because decoding needs no AWS permission while the snapshot function does.
     decode_function_arn: str
     channels: Channels = field(default_factory=Channels)
-    dedupe_window_seconds: int = 300
+    dedupe_window_seconds: int = DEFAULT_DEDUPE_WINDOW_SECONDS
     unknown_face_alerts: bool = False
     # Channel retries on throttling/5xx: first wait, then doubled, at most this many retries.
     channel_retry_interval_seconds: int = 2

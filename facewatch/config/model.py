@@ -41,7 +41,7 @@ from facewatch.config.checks import (
     set_command,
 )
 from workflows.records import CAMERA_NAME_MAX, PROCESSOR_PREFIX, is_valid_camera_name
-from workflows.settings import AnalysisMode
+from workflows.settings import DEFAULT_DEDUPE_WINDOW_SECONDS, AnalysisMode
 
 WorkflowType = Literal["STANDARD", "EXPRESS"]
 ANALYSIS_MODES: tuple[AnalysisMode, ...] = ("stream-processor", "edge")
@@ -61,7 +61,7 @@ class FacewatchConfig:
     cameras: tuple[Camera, ...]
     analysis: AnalysisMode = "stream-processor"
     face_match_threshold: float = 80.0
-    dedupe_window_seconds: int = 300
+    dedupe_window_seconds: int = DEFAULT_DEDUPE_WINDOW_SECONDS
     unknown_face_alerts: bool = False
     workflow_type: WorkflowType = "STANDARD"
     audit_retention_days: int = 365
@@ -246,7 +246,9 @@ def load_config(
         cameras=cameras,
         analysis=cast(AnalysisMode, analysis),
         face_match_threshold=check.number("faceMatchThreshold", 80.0, 80, 100, "90"),
-        dedupe_window_seconds=check.integer("dedupeWindowSeconds", 300, 1, 86400, "300"),
+        dedupe_window_seconds=check.integer(
+            "dedupeWindowSeconds", DEFAULT_DEDUPE_WINDOW_SECONDS, 1, 86400, "300"
+        ),
         unknown_face_alerts=check.boolean("unknownFaceAlerts", False),
         workflow_type=cast(WorkflowType, workflow_type),
         audit_retention_days=check.integer("auditRetentionDays", 365, 1, 36500, "365"),

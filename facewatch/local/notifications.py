@@ -12,7 +12,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-AUDIT_PREFIX = "audit/"
+from workflows.records import AUDIT_PREFIX
+
 # The match workflow's audit records say "notified" or "suppressed"; indexing outcomes and
 # malformed-record reports are audit records too, but not alerts.
 MATCH_OUTCOMES = ("notified", "suppressed")

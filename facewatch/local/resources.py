@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workflows.settings import (
+    DEFAULT_DEDUPE_WINDOW_SECONDS,
     AwsEnvironment,
     Channels,
     EmailChannel,
@@ -48,7 +49,7 @@ class LocalResources:
     face_match_threshold: float = 80.0
     # A stack file's faceMatchThreshold (Rekognition's scale), reported beside the one applied.
     configured_face_match_threshold: float | None = None
-    dedupe_window_seconds: int = 300
+    dedupe_window_seconds: int = DEFAULT_DEDUPE_WINDOW_SECONDS
     unknown_face_alerts: bool = False
     collection: str = ""  # the collection id; "" = the prefix
     channels: tuple[str, ...] = ("email", "sns", "slack", "whatsapp", "webhook")

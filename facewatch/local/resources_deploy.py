@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from workflows.records import DEDUPE_TTL_ATTRIBUTE
+
 from .resources import PLACEHOLDER_SECRET, LocalResources
 
 
@@ -37,7 +39,7 @@ def create_resources(
         )
     ddb.update_time_to_live(
         TableName=resources.dedupe_table,
-        TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiresAt"},
+        TimeToLiveSpecification={"Enabled": True, "AttributeName": DEDUPE_TTL_ATTRIBUTE},
     )
     clients["kinesis"].create_stream(StreamName=resources.data_stream, ShardCount=1)
     sqs = clients["sqs"]

@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from facewatch import enrolment
-from workflows.records import processor_name
+from workflows.records import AUDIT_PREFIX, SNAPSHOT_PREFIX, processor_name
 
 from .notifications import Alert, AuditWatcher
 from .server import LocalMode
 
 # What `export_bucket` copies out of the audit bucket (moto keeps it in memory only).
-EXPORTED_PREFIXES = ("audit/", "snapshots/")
+EXPORTED_PREFIXES = (AUDIT_PREFIX, SNAPSHOT_PREFIX)
 
 
 class ScenarioError(RuntimeError):

@@ -40,6 +40,8 @@ import signal
 import threading
 from pathlib import Path
 
+from workflows.settings import DEFAULT_DEDUPE_WINDOW_SECONDS
+
 from .local_mode import LocalMode
 from .resources import LocalResources
 from .sink import CHANNELS
@@ -76,7 +78,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--http-passthrough", action="append", default=[], choices=CHANNELS, metavar="CHANNEL"
     )
-    parser.add_argument("--dedupe-window", type=int, default=300)
+    parser.add_argument("--dedupe-window", type=int, default=DEFAULT_DEDUPE_WINDOW_SECONDS)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     local = LocalMode(
