@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from facewatch import cli_common
+from facewatch.cli import common as cli_common
 
 
 def install(

@@ -13,11 +13,11 @@ import pytest
 from moto import mock_aws
 from typer.testing import CliRunner
 
-import facewatch.cli_camera as cli_camera
-import facewatch.cli_common as cli_common
+import facewatch.cli.camera as cli_camera
+import facewatch.cli.common as cli_common
 from facewatch.agent.runner import RunSummary
 from facewatch.agent.status import Counters
-from facewatch.cli_camera import camera_app
+from facewatch.cli.camera import camera_app
 
 from .conftest import CAMERA, LIN_ID, REGION
 

@@ -49,7 +49,7 @@ def test_webcam_producer_names_stream_and_region_and_holds_no_credentials(run: S
 def test_enrol_command_is_accepted_by_the_facewatch_cli(run: StackRun) -> None:
     from typer.main import get_command
 
-    from facewatch.cli_faces import faces_app
+    from facewatch.cli.faces import faces_app
 
     # Given the enrol output with its placeholders filled in
     argv = shlex.split(run.outputs["enrolCommand"])

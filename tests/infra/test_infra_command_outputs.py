@@ -86,7 +86,7 @@ def agent_cli_parameters(argv: list[str]) -> dict[str, object]:
     """What `facewatch camera run` parses from argv (parsed only, never run)."""
     from typer.main import get_command
 
-    from facewatch.cli_camera import camera_app
+    from facewatch.cli.camera import camera_app
 
     assert argv[:3] == ["facewatch", "camera", "run"]
     run = get_command(camera_app).commands["run"]  # type: ignore[attr-defined]

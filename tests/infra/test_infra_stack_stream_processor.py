@@ -383,7 +383,7 @@ def test_single_camera_outputs_are_plain_runnable_strings(run: StackRun) -> None
 
 
 def test_the_cli_finds_every_output_it_reads_with_stack(run: StackRun) -> None:
-    from facewatch.cli_common import STACK_OUTPUTS
+    from facewatch.cli.common import STACK_OUTPUTS
 
     # `facewatch ... --stack NAME` reads these names from `pulumi stack output --json`.
     assert set(STACK_OUTPUTS) <= set(run.outputs)

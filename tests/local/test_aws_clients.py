@@ -9,7 +9,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.exceptions import NoRegionError
 
 from facewatch.aws_clients import client
-from facewatch.cli_common import CliError, Target
+from facewatch.cli.common import CliError, Target
 
 
 @pytest.fixture

@@ -129,7 +129,7 @@ def test_explicit_resource_flags_win_over_a_running_local_mode(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # given: a local mode is running
-    from facewatch import cli_common
+    from facewatch.cli import common as cli_common
 
     local_state = {"pid": 1, "endpointUrl": "http://127.0.0.1:5123", "facesBucket": "local-faces"}
     monkeypatch.setattr(cli_common, "running_local", lambda root: local_state)
@@ -143,7 +143,7 @@ def test_explicit_resource_flags_win_over_a_running_local_mode(
 
 def test_without_flags_a_running_local_mode_is_the_target(monkeypatch: pytest.MonkeyPatch) -> None:
     # given
-    from facewatch import cli_common
+    from facewatch.cli import common as cli_common
 
     local_state = {"pid": 1, "endpointUrl": "http://127.0.0.1:5123", "region": "us-east-1"}
     monkeypatch.setattr(cli_common, "running_local", lambda root: local_state)
@@ -157,7 +157,7 @@ def test_long_output_lines_are_not_broken_when_not_a_terminal(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     # given: output that is not a terminal (a CI log, a file) and a line wider than 80 columns
-    from facewatch.cli_common import console
+    from facewatch.cli.common import console
 
     path = (
         "s3://facewatch-audit-0123456789abcdef/snapshots/front-door-camera/1795476517185/face-0.jpg"
@@ -177,7 +177,7 @@ def test_a_reused_pid_is_not_taken_for_the_local_mode(
     import subprocess
     import sys
 
-    from facewatch import cli_common
+    from facewatch.cli import common as cli_common
 
     other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:

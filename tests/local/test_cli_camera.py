@@ -14,8 +14,8 @@ import pytest
 from moto.server import ThreadedMotoServer
 from typer.testing import CliRunner
 
-import facewatch.cli_camera as cli_camera
-import facewatch.cli_common as cli_common
+import facewatch.cli.camera as cli_camera
+import facewatch.cli.common as cli_common
 from facewatch.agent.runner import RunSummary
 from facewatch.agent.status import Counters
 from facewatch.local.resources import LocalResources

@@ -21,8 +21,8 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from facewatch.cli import app
-from facewatch.cli_common import console
-from facewatch.cli_demo import alert_line
+from facewatch.cli.common import console
+from facewatch.cli.demo import alert_line
 from facewatch.local import scenario
 from facewatch.local.notifications import alert_from_audit
 from facewatch.local.resources import LocalResources

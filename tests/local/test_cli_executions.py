@@ -198,7 +198,7 @@ def test_list_of_an_express_machine_says_where_its_executions_are(
     # ListExecutions AWS refuses with StateMachineTypeNotSupported
     from botocore.stub import Stubber
 
-    from facewatch.cli_common import Target
+    from facewatch.cli.common import Target
 
     machine = f"arn:aws:states:{REGION}:123456789012:stateMachine:facewatch-dev-match"
     sfn = boto3.client(

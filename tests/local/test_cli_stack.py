@@ -6,7 +6,7 @@ from __future__ import annotations
 import fake_pulumi
 import pytest
 
-from facewatch import cli_common
+from facewatch.cli import common as cli_common
 
 ACCOUNT = "123456789012"
 MATCH_ARN = f"arn:aws:states:eu-west-1:{ACCOUNT}:stateMachine:facewatch-prod-match"

@@ -19,7 +19,7 @@ import yaml
 from typer.testing import CliRunner
 
 from facewatch.cli import app
-from facewatch.cli_local import _threshold_note
+from facewatch.cli.local import _threshold_note
 from facewatch.engine.embedding import LOCAL_MODE_THRESHOLD
 from facewatch.local import scenario
 from facewatch.local.notifications import Alert, AuditWatcher

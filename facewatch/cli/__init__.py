@@ -9,10 +9,10 @@ from __future__ import annotations
 import typer
 from typer.core import TyperGroup
 
-from facewatch.cli_demo import demo
-from facewatch.cli_executions import executions_app
-from facewatch.cli_faces import faces_app
-from facewatch.cli_local import local_app
+from facewatch.cli.demo import demo
+from facewatch.cli.executions import executions_app
+from facewatch.cli.faces import faces_app
+from facewatch.cli.local import local_app
 
 app = typer.Typer(
     name="facewatch",
@@ -31,7 +31,7 @@ class _LazyCamera(TyperGroup):
     """`facewatch camera ...` imports the agent (OpenCV, numpy) only when used."""
 
     def _real(self) -> TyperGroup:
-        from facewatch.cli_camera import camera_app
+        from facewatch.cli.camera import camera_app
 
         group = typer.main.get_group(camera_app)
         assert isinstance(group, TyperGroup)
@@ -52,7 +52,3 @@ camera_placeholder = typer.Typer(
     add_completion=False,
 )
 app.add_typer(camera_placeholder, name="camera")
-
-
-if __name__ == "__main__":
-    app()

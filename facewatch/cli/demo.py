@@ -18,14 +18,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from facewatch.cli_common import CliError, cli_errors, console, execution_summary
+from facewatch.cli.common import CliError, cli_errors, console, execution_summary
 from workflows.records import AUDIT_PREFIX, SNAPSHOT_PREFIX
 
 if TYPE_CHECKING:
     from facewatch.local.notifications import Alert
     from facewatch.local.server import LocalMode
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "sample_data"
 PEOPLE = {
     "Lin-Manuel Miranda": SAMPLE / "faces" / "lin-manuel-miranda.png",

@@ -16,7 +16,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from facewatch.cli_common import (
+from facewatch.cli.common import (
     AuditBucketOpt,
     CliError,
     EndpointOpt,

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from facewatch.cli_common import (
+from facewatch.cli.common import (
     CliError,
     RootOpt,
     cli_errors,
@@ -50,7 +50,7 @@ local_app = typer.Typer(
 )
 
 SAMPLE_CLIP = (
-    Path(__file__).resolve().parents[1] / "sample_data" / "video" / ("short_hamilton_clip.mp4")
+    Path(__file__).resolve().parents[2] / "sample_data" / "video" / ("short_hamilton_clip.mp4")
 )
 DEFAULT_PORT = 5000
 
@@ -271,7 +271,7 @@ def status(root: RootOpt = None) -> None:
     if not state:
         console().print("the local mode is not running (start it: facewatch local up)")
         raise typer.Exit(1)
-    from facewatch.cli_common import resolve_target
+    from facewatch.cli.common import resolve_target
 
     target = resolve_target(root=root)
     console().print(f"running at {state['endpointUrl']} (pid {state['pid']}), state in {root}")

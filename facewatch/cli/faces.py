@@ -15,7 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from facewatch.cli_common import (
+from facewatch.cli.common import (
     BucketOpt,
     CliError,
     EndpointOpt,

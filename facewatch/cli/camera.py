@@ -1,7 +1,7 @@
-"""`facewatch camera run`: the camera agent on the command line (mounted by facewatch/cli.py).
+"""`facewatch camera run`: the camera agent on the command line (mounted by facewatch.cli).
 
 Against AWS, `--stack current|NAME` reads the collection, data stream, audit bucket and
-region from `pulumi stack output --json` (facewatch.cli_common; explicit flags still win),
+region from `pulumi stack output --json` (facewatch.cli.common; explicit flags still win),
 or pass them as flags. Against the local mode (`--endpoint-url`, or a running `facewatch
 local up` when no resource flag is given: the precedence of `resolve_target`), the names,
 endpoint and the local mode's dummy credentials come from `resolve_target`; Rekognition,
@@ -31,7 +31,7 @@ from facewatch.agent.search import raise_for_aws_error
 from facewatch.agent.sinks import check_stream
 from facewatch.agent.snapshots import check_bucket
 from facewatch.agent.status import StatusReporter
-from facewatch.cli_common import (
+from facewatch.cli.common import (
     CliError,
     RootOpt,
     StackOpt,
