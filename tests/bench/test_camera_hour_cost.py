@@ -1,4 +1,4 @@
-"""bench/camera_hour_cost.py: the README's cost per camera-hour, item by item.
+"""bench/camera_hour_cost.py: the cost per camera-hour of docs/cost.md, item by item.
 
 Expected figures are worked out by hand from the stated prices and assumptions.
 """
@@ -11,7 +11,7 @@ from pathlib import Path
 import camera_hour_cost as cost
 import pytest
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+COST_DOC = Path(__file__).resolve().parents[2] / "docs" / "cost.md"
 # Transition counts of a batch execution (the case names bench/workflow_cost.py measures).
 TRANSITIONS = {
     "batch of 5 records, first sighting": 13,
@@ -72,10 +72,10 @@ def test_data_stream_bytes_are_records_times_two_kib() -> None:
     assert items["Kinesis Data Streams on-demand"].dollars == pytest.approx(0.04 + gib * 0.12)
 
 
-def test_readme_table_is_the_scripts_output_for_the_measured_transitions() -> None:
-    text = README.read_text(encoding="utf-8")
+def test_cost_doc_table_is_the_scripts_output_for_the_measured_transitions() -> None:
+    text = COST_DOC.read_text(encoding="utf-8")
     match = re.search(r"<!-- cost-table:begin -->\n(.*?)\n<!-- cost-table:end -->", text, re.S)
-    assert match, "README lacks the cost-table markers"
+    assert match, "docs/cost.md lacks the cost-table markers"
 
     measured = cost.workflow_cost.measure()
 

@@ -64,7 +64,8 @@ def test_the_stack_files_settings_become_the_local_resources(tmp_path: Path) -> 
     # Then they carry the same settings the stack would deploy
     assert resources.region == "eu-west-1"
     assert resources.dedupe_window_seconds == 120
-    # the file's threshold is kept for the record; the engine applies its own (see README)
+    # the file's threshold is kept for the record; the engine applies its own
+    # (docs/local-mode.md)
     assert resources.configured_face_match_threshold == 95.0
     assert resources.face_match_threshold == LOCAL_MODE_THRESHOLD
     assert resources.unknown_face_alerts is True
