@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from workflows.records import DEDUPE_TTL_ATTRIBUTE
+from facewatch.workflows.records import DEDUPE_TTL_ATTRIBUTE
 
 
 @dataclass(frozen=True)

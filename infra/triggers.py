@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from facewatch.workflows import pipe_settings
+from facewatch.workflows.pipe_filter import filter_criteria
 from infra import iam
-from workflows import pipe_settings
-from workflows.pipe_filter import filter_criteria
 
 KINESIS_READ_ACTIONS = [
     "kinesis:DescribeStream",

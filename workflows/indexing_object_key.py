@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflows.asl import State
-from workflows.indexing_asl import pass_state, task
-from workflows.settings import IndexingWorkflowSettings
+from facewatch.workflows.asl import State
+from facewatch.workflows.indexing_asl import pass_state, task
+from facewatch.workflows.settings import IndexingWorkflowSettings
 
 
 def object_fields(key: str) -> dict[str, Any]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflows.asl import S3_PUT_CHECKSUM, State
-from workflows.indexing_asl import (
+from facewatch.workflows.asl import S3_PUT_CHECKSUM, State
+from facewatch.workflows.indexing_asl import (
     AUDIT_PREFIX,
     FAILED_STATE,
     FAILURE_ERROR,
@@ -15,8 +15,8 @@ from workflows.indexing_asl import (
     pass_state,
     task,
 )
-from workflows.person_name import NameStates, name_from_tags_states
-from workflows.settings import IndexingWorkflowSettings
+from facewatch.workflows.person_name import NameStates, name_from_tags_states
+from facewatch.workflows.settings import IndexingWorkflowSettings
 
 # The tags are read and the new tag set computed before the registry items, so the face item
 # can carry the person's name; the status tag is written after them (WRITE_STATUS_TAG, the

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from facewatch.cli.common import CliError, cli_errors, console, execution_summary
-from workflows.records import AUDIT_PREFIX, SNAPSHOT_PREFIX
+from facewatch.workflows.records import AUDIT_PREFIX, SNAPSHOT_PREFIX
 
 if TYPE_CHECKING:
     from facewatch.local.notifications import Alert
@@ -101,7 +101,7 @@ def _run(local: LocalMode, root: Path, timeout: float) -> None:
 
     with console().status(f"streaming {CLIP.name} on camera {CAMERA!r} ..."):
         alerts = stream_camera(local, CAMERA, watcher=watcher, on_alert=show, timeout=timeout)
-    from workflows.records import processor_name
+    from facewatch.workflows.records import processor_name
 
     summary = local.agent_summaries.get(processor_name(CAMERA))
     sfn, resources = local.client("stepfunctions"), local.resources

@@ -40,8 +40,8 @@ from facewatch.config.checks import (
     ConfigError,
     set_command,
 )
-from workflows.records import CAMERA_NAME_MAX, PROCESSOR_PREFIX, is_valid_camera_name
-from workflows.settings import DEFAULT_DEDUPE_WINDOW_SECONDS, AnalysisMode
+from facewatch.workflows.records import CAMERA_NAME_MAX, PROCESSOR_PREFIX, is_valid_camera_name
+from facewatch.workflows.settings import DEFAULT_DEDUPE_WINDOW_SECONDS, AnalysisMode
 
 WorkflowType = Literal["STANDARD", "EXPRESS"]
 ANALYSIS_MODES: tuple[AnalysisMode, ...] = ("stream-processor", "edge")

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from workflows.records import AUDIT_PREFIX
+from facewatch.workflows.records import AUDIT_PREFIX
 
 # The match workflow's audit records say "notified" or "suppressed"; indexing outcomes and
 # malformed-record reports are audit records too, but not alerts.

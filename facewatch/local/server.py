@@ -40,7 +40,7 @@ import signal
 import threading
 from pathlib import Path
 
-from workflows.settings import DEFAULT_DEDUPE_WINDOW_SECONDS
+from facewatch.workflows.settings import DEFAULT_DEDUPE_WINDOW_SECONDS
 
 from .local_mode import LocalMode
 from .resources import LocalResources

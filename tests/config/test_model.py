@@ -11,7 +11,7 @@ import yaml
 
 from facewatch.config import KNOWN_KEYS, ConfigError, FacewatchConfig, load_config
 from facewatch.config.checks import STREAM_PROCESSOR_REGIONS
-from workflows.records import CAMERA_NAME_MAX
+from facewatch.workflows.records import CAMERA_NAME_MAX
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,7 +8,7 @@ import pytest
 
 # The module, not its names: the local mode reloads handler modules (moto_plumbing), which
 # would leave names imported here pointing at classes of the previous load.
-from handlers import object_key
+from facewatch.handlers import object_key
 
 KEYS = ["red flower.jpg", "a+b.jpg", "x=y@z:1.jpg", "people/Zoë Ünal.jpg", "100% me.png"]
 

@@ -16,8 +16,8 @@ from stack_harness import StackRun
 
 from facewatch.config import ConfigError, load_config
 from facewatch.config.checks import STACK_NAME_MAX
+from facewatch.workflows.records import CAMERA_NAME_MAX
 from infra.analysis import ROLE_LOGICAL_NAME_MAX, processor_role_name
-from workflows.records import CAMERA_NAME_MAX
 
 # Maximum length of the physical name per auto-named resource type (AWS API references).
 AUTO_NAME_LIMITS = {

@@ -15,11 +15,11 @@ from asl_checks import ENV, indexing_settings
 from fake_rekognition import FakeRekognition, photo
 from moto import mock_aws
 
+from facewatch.handlers import object_key
 from facewatch.local.bridge import lambda_task
 from facewatch.local.bridge import rekognition as rekognition_bridge
-from handlers import object_key
-from workflows.indexing import build_indexing_definition
-from workflows.settings import IndexingWorkflowSettings
+from facewatch.workflows.indexing import build_indexing_definition
+from facewatch.workflows.settings import IndexingWorkflowSettings
 
 REGION = ENV.region  # the shared settings fixture's environment
 ACCOUNT = ENV.account_id

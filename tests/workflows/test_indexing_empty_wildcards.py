@@ -18,7 +18,7 @@ from indexing_harness import IndexingEnv, indexing_env
 from jsonpath_behaviours import empty_wildcards_fail
 from moto import mock_aws
 
-from workflows.indexing import external_image_id
+from facewatch.workflows.indexing import external_image_id
 
 KEY = "people/alex.jpg"
 

@@ -14,7 +14,7 @@ from urllib.parse import quote, quote_plus
 import pytest
 from indexing_harness import IndexingEnv, indexing_env, s3_event
 
-from workflows.indexing import FAILURE_ERROR, external_image_id
+from facewatch.workflows.indexing import FAILURE_ERROR, external_image_id
 
 KEYS = [
     "people/alex lacamoire.jpg",

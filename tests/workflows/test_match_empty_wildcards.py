@@ -15,7 +15,7 @@ from match_fixtures import (  # noqa: F401  (pytest fixtures)
     sighting,
 )
 
-from workflows.settings import Channels, SnsChannel
+from facewatch.workflows.settings import Channels, SnsChannel
 
 
 def test_match_reads_a_name_tag_only_photo(harness: MatchHarness, empty_wildcard: str) -> None:

@@ -22,7 +22,7 @@ from match_fixtures import (  # noqa: F401  (pytest fixtures)
 )
 
 from facewatch.local.bridge import lambda_task
-from workflows.settings import Channels
+from facewatch.workflows.settings import Channels
 
 MARKUP_NAME = "Ben & Jerry <!channel>"
 
