@@ -1,4 +1,4 @@
-"""Audit of issue #3, stack outputs: the ones the other tests leave unchecked (audit bucket,
+"""The stack outputs the other tests leave unchecked (audit bucket,
 the indexing console URL in full, the webcam producer's credentials, the enrol command against
 the real CLI, a single edge camera's plain outputs)."""
 

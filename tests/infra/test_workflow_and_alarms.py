@@ -1,4 +1,4 @@
-"""Audit of issue #3, workflow and observability part: what the other stack tests leave
+"""The workflow and observability components where the other stack tests leave them
 unchecked (the indexing definition, the faces rule's role and retries, every alarm's metric and
 dimension, an alarm topic given only by ARN, one key for everything encrypted)."""
 

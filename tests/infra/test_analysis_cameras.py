@@ -1,4 +1,4 @@
-"""Audit of issue #3, analysis part: what the other stack tests leave unchecked.
+"""The analysis component in the cases the mode tests leave out.
 
 - several cameras in stream-processor mode: one video stream, processor and role per camera,
   each role scoped to its own camera's stream only;

@@ -1,4 +1,4 @@
-"""Audit of issue #3, config and naming part: the checks exercised through the whole program
+"""The config checks exercised through the whole program
 (`__main__.py` reads the real Pulumi config), boundaries of the threshold, and names that never
 come from values computed at run time."""
 
