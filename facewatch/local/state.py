@@ -12,7 +12,8 @@ Everything the local mode keeps between `down` and `up` lives here:
       state.sqlite3     what moto holds in memory, written through at each change and
                         put back on `up` (durable/): audit objects and snapshots, dedupe
                         items, queue messages (DLQ, notifications), executions with their
-                        histories; it survives `down` and a crash (`kill -9`)
+                        histories; it survives `down` and a crash (`kill -9`). SQLite's
+                        state.sqlite3-wal/-shm beside it hold the latest writes: keep them
       sink/             what Slack, WhatsApp and the webhook would have received
       server.log        the background server's log
       launch.json       the options `local up` started the server with: a second `up`
