@@ -365,3 +365,27 @@ def test_a_row_that_cannot_be_restored_is_skipped_and_kept(
     assert [o["Key"] for o in listed] == ["good"] and endpoint.restored["s3"] == 1
     with sqlite3.connect(tmp_path / "state.sqlite3") as db:
         assert db.execute("SELECT meta FROM entities WHERE key='bad'").fetchall() == [("{",)]
+
+
+def test_an_execution_killed_after_its_last_event_gets_the_status_that_event_says(
+    lives: Callable[[], Endpoint], tmp_path: Path
+) -> None:
+    # Given a succeeded execution whose saved record still says RUNNING (the server was killed
+    # between the ExecutionSucceeded event and moto setting the status)
+    endpoint = lives()
+    sfn = endpoint.client("stepfunctions")
+    arn = sfn.start_execution(stateMachineArn=endpoint.machines["passes"], name="p", input="{}")[
+        "executionArn"
+    ]
+    assert wait_status(sfn, arn) == "SUCCEEDED"
+    events = history(sfn, arn)
+    with sqlite3.connect(tmp_path / "state.sqlite3") as db:
+        (meta,) = db.execute("SELECT meta FROM entities WHERE key=?", (arn,)).fetchone()
+        running = {**json.loads(meta), "status": "RUNNING", "stopDate": None, "output": None}
+        db.execute("UPDATE entities SET meta=? WHERE key=?", (json.dumps(running), arn))
+    # When the server starts again
+    sfn = lives().client("stepfunctions")
+    # Then it is SUCCEEDED with the event's output, and no abort event is added
+    description = sfn.describe_execution(executionArn=arn)
+    assert description["status"] == "SUCCEEDED" and json.loads(description["output"]) == {"ok": 1}
+    assert history(sfn, arn) == events
