@@ -25,16 +25,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflows.asl import State, catch_all, retry
-from workflows.match_common import LAMBDA_TRANSIENT, dead_letter_state, sighting_fields
-from workflows.match_notify import (
+from facewatch.workflows.asl import State, catch_all, retry
+from facewatch.workflows.match_common import LAMBDA_TRANSIENT, dead_letter_state, sighting_fields
+from facewatch.workflows.match_notify import (
     ADOPT_PERSON_STATE,
     DEDUPE_UNAVAILABLE_STATE,
     SUPPRESSED_STATE,
     audit_states,
     notify_states,
 )
-from workflows.match_person import (
+from facewatch.workflows.match_person import (
     DEDUPE_STATE,
     FIRST_PERSON_STATE,
     UNKNOWN_PERSON_STATE,
@@ -42,7 +42,7 @@ from workflows.match_person import (
     match_states,
     unknown_person_states,
 )
-from workflows.settings import MatchWorkflowSettings
+from facewatch.workflows.settings import MatchWorkflowSettings
 
 MALFORMED_STATE = "MalformedRecord"
 MALFORMED_ERROR = "Facewatch.MalformedRecord"

@@ -12,7 +12,7 @@ from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
-from workflows.records import processor_name
+from facewatch.workflows.records import processor_name
 
 from . import moto_plumbing
 from .agent_runner import AgentRunner
@@ -160,8 +160,8 @@ class LocalMode:
         self._undo.extend(
             moto_plumbing.install_task_bridges(
                 {
-                    resources.snapshot_function: "handlers.snapshot",
-                    resources.decode_function: "handlers.decode",
+                    resources.snapshot_function: "facewatch.handlers.snapshot",
+                    resources.decode_function: "facewatch.handlers.decode",
                 },
                 router,
             )
@@ -263,7 +263,7 @@ class LocalMode:
             )
 
     def _make_pipe(self) -> KinesisPipe:
-        from workflows.pipe_filter import filter_criteria
+        from facewatch.workflows.pipe_filter import filter_criteria
 
         from .pipe import patterns_from_filter_criteria
 

@@ -32,7 +32,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from workflows import pipe_settings
+from facewatch.workflows import pipe_settings
 
 from .delivery import DEFAULT_WAIT, DeadLetters, with_retries
 from .pipe_records import (

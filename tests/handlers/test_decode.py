@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from handlers.decode import lambda_handler
+from facewatch.handlers.decode import lambda_handler
 
 EVENT = json.loads(
     (Path(__file__).parent.parent / "events" / "stream_processor_record.json").read_text()

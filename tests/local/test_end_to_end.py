@@ -167,8 +167,8 @@ def test_stream_processor_api_answers_like_rekognition(run: Run) -> None:
 
 
 def test_deployed_definitions_are_the_builders_output_unmodified(run: Run) -> None:
-    from workflows.indexing import build_indexing_definition
-    from workflows.match import build_match_definition
+    from facewatch.workflows.indexing import build_indexing_definition
+    from facewatch.workflows.match import build_match_definition
 
     resources, url = run.local.resources, run.local.endpoint_url
     expected = {

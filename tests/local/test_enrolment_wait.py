@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from facewatch.enrolment import Registry, enrol
-from workflows.indexing import STATUS_TAG
+from facewatch.workflows.indexing import STATUS_TAG
 
 from .conftest import LIN, PHOTOS
 

@@ -32,9 +32,9 @@ os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 
 from facewatch.local.bridge import http_task, lambda_task
-from handlers import decode, snapshot
-from workflows.match import build_match_definition
-from workflows.settings import (
+from facewatch.handlers import decode, snapshot
+from facewatch.workflows.match import build_match_definition
+from facewatch.workflows.settings import (
     AwsEnvironment,
     Channels,
     EmailChannel,
