@@ -31,8 +31,8 @@ os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 
-from facewatch.local.bridge import http_task, lambda_task
 from facewatch.handlers import decode, snapshot
+from facewatch.local.bridge import http_task, lambda_task
 from facewatch.workflows.match import build_match_definition
 from facewatch.workflows.settings import (
     AwsEnvironment,
