@@ -40,6 +40,8 @@ _NOT_IN_NAMES = ("Cc", "Cs", "Zl", "Zp")  # control, lone surrogate, line/paragr
 _NOT_TAG_SAFE = re.compile(r"[^A-Za-z0-9 _.:/=+@-]+")
 
 POLL_SECONDS = 0.3
+# Outcomes whose photo has a face in the collection, so in the registry.
+FACE_OUTCOMES = ("indexed", "several-faces")
 INDEXING_FIX = (
     "check the indexing executions (`facewatch executions list --workflow indexing`)"
     " and that the faces bucket sends events to EventBridge"
@@ -220,11 +222,27 @@ def enrol(
     registry: Registry | None = None,
 ) -> tuple[Upload, str]:
     """Upload `photo` for `name` and wait for its indexing outcome: (upload, outcome).
-    Raises `IndexingTimeout` when the workflow has not tagged it within `timeout` seconds."""
+    Raises `IndexingTimeout` when the workflow has not tagged it within `timeout` seconds.
+
+    With a registry, an outcome with a face also waits (within `timeout`) for the registry to
+    hold the photo's new faces: the workflow tags the photo before it writes the registry, and
+    until then a sighting of the person would not resolve their name."""
+    deadline = time.monotonic() + timeout
+    previous: dict[str, list[str]] = {}
+    if registry is not None:  # the faces a re-upload replaces (its key: converted or not)
+        checked = check_name(name)
+        for converted in (False, True):
+            key = object_key(checked, photo, prefix, converted)
+            previous[key] = registry_faces(registry, key)
     uploaded = upload(s3, bucket, photo, name, prefix, registry)
     status = wait_for_outcome(s3, bucket, uploaded.key, timeout)
     if status is None:
         raise IndexingTimeout(uploaded.key, timeout)
+    if registry is not None and status in FACE_OUTCOMES:
+        while registry_faces(registry, uploaded.key) in ([], previous.get(uploaded.key)):
+            if time.monotonic() > deadline:
+                raise IndexingTimeout(uploaded.key, timeout)
+            time.sleep(POLL_SECONDS)
     return uploaded, status
 
 
@@ -236,6 +254,11 @@ def registry_entry(dynamodb: Any, table: str, key: str) -> dict[str, Any]:
         "FaceIds": [v.get("S") for v in item.get("FaceIds", {}).get("L", [])],
         "Status": item.get("Status", {}).get("S"),
     }
+
+
+def registry_faces(registry: Registry, key: str) -> list[str]:
+    """The face ids the registry holds for the photo `key` ([] when none)."""
+    return list(registry_entry(registry.dynamodb, registry.table, key)["FaceIds"])
 
 
 def wait_faces_deleted(dynamodb: Any, table: str, keys: list[str], timeout: float) -> bool:

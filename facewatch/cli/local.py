@@ -230,7 +230,8 @@ def down(
     timeout: Annotated[float, typer.Option(help="Seconds to wait for it to stop.")] = 30.0,
     root: RootOpt = None,
 ) -> None:
-    """Stop the local endpoint (enrolled faces are kept in the state folder)."""
+    """Stop the local endpoint (faces, audit records, queue messages and executions are kept
+    in the state folder for the next `up`)."""
     root = root or default_root()
     state = read_state(root)
     if not state or not isinstance(state.get("pid"), int) or not pid_alive(state["pid"]):
@@ -259,7 +260,7 @@ def down(
     if pid_alive(pid):
         raise CliError(f"process {pid} did not stop in {timeout:.0f}s", f"kill {pid}")
     clear_state(root)
-    console().print("local mode stopped (faces kept in the state folder)")
+    console().print(f"local mode stopped (its state is kept in {root} for the next `up`)")
 
 
 @local_app.command("status")

@@ -17,8 +17,9 @@ from facewatch.workflows.records import processor_name
 from . import moto_plumbing
 from .agent_runner import AgentRunner
 from .delivery import DeadLetters
+from .durable import DurableState
 from .faces_store import FacesStore
-from .persistence import TableSnapshot, reset_collection
+from .persistence import import_legacy_dedupe, reset_collection
 from .pipe import KinesisPipe
 from .resources import LOCAL_ACCOUNT, LocalResources
 from .resources_deploy import create_resources
@@ -28,6 +29,9 @@ from .state import StatePaths
 from .stream_processors import StreamProcessors
 
 log = logging.getLogger("facewatch.local")
+# How long `down` lets running executions finish (the CLI's `local down` waits 30 s in all);
+# one still running after that comes back ABORTED at the next `up` (durable/executions.py).
+DRAIN_SECONDS = 20.0
 
 SERVICES = (
     "s3",
@@ -74,7 +78,7 @@ class LocalMode:
         self.runner: AgentRunner | None = None
         self.pipe: KinesisPipe | None = None
         self.s3_events: S3EventBridge | None = None
-        self.dedupe: TableSnapshot | None = None
+        self.durable: DurableState | None = None
         self.sink: CaptureSink | None = None
         self.definitions: dict[str, Any] = {}
         self._undo: list[Callable[[], None]] = []
@@ -125,8 +129,12 @@ class LocalMode:
             account=LOCAL_ACCOUNT,
         )
         # Rekognition requests to the bridge (stream processors, then the engine); the rest
-        # to moto.
-        app = rekognition.wsgi_app(self.processors, fallback=moto_plumbing.moto_app())
+        # to moto; outermost, what a request changed is written to disk before it is answered.
+        self.durable = DurableState(self.paths.store, include=self._kept)
+        self._undo.append(self.durable.store.close)  # when start-up fails before the restore
+        app = self.durable.middleware(
+            rekognition.wsgi_app(self.processors, fallback=moto_plumbing.moto_app())
+        )
         self.port, shutdown = moto_plumbing.serve(app, self.requested_port)
         self._undo.append(shutdown)
         self.endpoint_url = f"http://{moto_plumbing.HOST}:{self.port}"
@@ -160,11 +168,14 @@ class LocalMode:
             )
         )
         self.definitions = create_resources(resources, self.clients(), self.endpoint_url)
-        self._restore_dedupe()
+        self._restore_durable()
         # Emptied, then rebuilt from the saved photos with the registry (see server.py).
         reset_collection(self.engine, resources.collection_id)
         self._create_processors()
         self._start_s3_events()
+        # At `down`, once the Pipe delivered what was on the stream: let the executions finish
+        # (they need the task bridges and the S3 events) before the state is closed.
+        self._undo.append(lambda: self._drain(DRAIN_SECONDS))
         store = FacesStore(self.paths.faces)
         restored = store.restore(self.client("s3"), resources.faces_bucket)
         if restored:
@@ -190,14 +201,36 @@ class LocalMode:
         url = self.resources.queue_url(self.endpoint_url, self.resources.dead_letter_queue)
         return DeadLetters(self.client("sqs"), url)
 
-    def _restore_dedupe(self) -> None:
-        self.dedupe = TableSnapshot(
-            self.client("dynamodb"), self.resources.dedupe_table, self.paths.dedupe
+    def _kept(self, kind: str, container: str) -> bool:
+        """What the durable state keeps: all but the enrolment state, rebuilt from `faces/`
+        (the faces bucket and the registry table; see server.py)."""
+        if kind == "s3":
+            return container != self.resources.faces_bucket
+        if kind == "dynamodb":
+            return container != self.resources.registry_table
+        return True
+
+    def _restore_durable(self) -> None:
+        assert self.durable is not None
+        counts = self.durable.restore()
+        self._undo.append(self.durable.close)
+        log.info(
+            "event=local.state_restored %s",
+            " ".join(f"{kind}={count}" for kind, count in counts.items()),
         )
-        restored = self.dedupe.restore()
-        log.info("event=local.dedupe_restored items=%d", restored)
-        self.dedupe.start()
-        self._undo.append(self.dedupe.stop)  # saves once more at `down`
+        legacy = import_legacy_dedupe(
+            self.client("dynamodb"), self.resources.dedupe_table, self.paths.legacy_dedupe
+        )
+        if legacy is not None:
+            log.info("event=local.legacy_dedupe_imported items=%d", legacy)
+
+    def _drain(self, timeout: float) -> None:
+        if not self.wait_idle(timeout):
+            log.warning(
+                "event=local.drain_timeout seconds=%s (executions still running come back "
+                "ABORTED at the next up)",
+                timeout,
+            )
 
     def _start_s3_events(self) -> None:
         store = FacesStore(self.paths.faces)

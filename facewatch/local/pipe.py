@@ -153,10 +153,19 @@ class KinesisPipe:
         self._thread.start()
 
     def stop(self) -> None:
-        """Stop polling, then deliver what is buffered (nothing read is left behind)."""
+        """Stop polling, read what is left on the stream, then deliver everything buffered.
+
+        The local data stream is in moto's memory, not in the durable state: a record still on
+        it at `local down` would be gone at the next `up`, so nothing written is left behind.
+        """
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
+        try:
+            while self.read_once():
+                pass
+        except Exception:
+            log.exception("event=pipe.final_read_failed stream=%s", self.stream_name)
         self.flush(force=True)
 
     @property

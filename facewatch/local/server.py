@@ -13,18 +13,23 @@
   the S3 -> EventBridge adapter (s3_events.py) and the Pipe adapter (pipe.py), both with
   the stack's retries and DLQ (delivery.py).
 
-State across `down` / `up` (the state folder, state.py). moto is in memory; the engine's
-collection is on disk. Keeping both halves of "who is enrolled" (collection and registry
-table) would mean persisting two stores that must agree, so the design keeps ONE source of
-truth, the faces bucket, copied to `faces/` on every change (faces_store.py). On `up` the
-collection is deleted and created empty, then every saved photo is uploaded again: the
-indexing workflow indexes it and writes the registry exactly as at enrolment, so the
-collection holds one face per photo and every face is in the registry (`faces remove`
-deletes all of them). The dedupe table is the other state whose loss changes behaviour (a
-restart inside the window would notify again): its items are saved to `dedupe.json`
-every few seconds when they change and at `down`, and put back on `up` (persistence.py).
-Not kept: executions, audit objects, DLQ messages and captured requests' order in moto
-(the sink's files stay on disk) - history, not behaviour.
+State across `down` / `up` and across a crash (the state folder, state.py). moto is in
+memory, so everything it holds that a user evaluates the pipeline by is written through to
+`state.sqlite3` before the request that changed it is answered, and put back on `up`
+(durable/): audit objects and snapshots, dedupe items (a restart inside the window stays
+quiet; expired ones are dropped), queue messages (DLQ, notifications), and every execution
+with its full history. An execution still RUNNING when the server died (`kill -9`, or a
+`down` that outwaited DRAIN_SECONDS) cannot be resumed: it comes back ABORTED with an
+`ExecutionAborted` event saying why, and is never run again (no second notification).
+"Who is enrolled" is the exception, with ONE source of truth: the faces bucket, copied to
+`faces/` on every change (faces_store.py). Keeping both halves (collection and registry table)
+would mean two stores that must agree; instead on `up` the collection is deleted and created
+empty, then every saved photo is uploaded again: the indexing workflow indexes it and writes
+the registry exactly as at enrolment (one face per photo, each in the registry; a new
+indexing execution and outcome record per photo and `up`). Not kept: the Kinesis data stream
+(a clean `down` delivers what is on it first; a crash loses records the Pipe had not yet
+handed to the match workflow, at most its batching window), stream processors' state and
+captured requests' order in moto (the sink's files stay on disk).
 
 `python -m facewatch.local.server --root .facewatch --port 4566 [--config Pulumi.dev.yaml]`
 runs it until SIGTERM; `facewatch local up` starts that as a detached process and records it

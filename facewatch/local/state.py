@@ -9,8 +9,11 @@ Everything the local mode keeps between `down` and `up` lives here:
       faces/            a copy of every faces-bucket object with its tags, re-uploaded
                         on `up` (moto is in memory) so the indexing workflow rebuilds
                         the collection and the registry together
-      dedupe.json       the dedupe table's items, saved while running and at `down`,
-                        put back on `up` (a restart inside the window stays quiet)
+      state.sqlite3     what moto holds in memory, written through at each change and
+                        put back on `up` (durable/): audit objects and snapshots, dedupe
+                        items, queue messages (DLQ, notifications), executions with their
+                        histories; it survives `down` and a crash (`kill -9`). SQLite's
+                        state.sqlite3-wal/-shm beside it hold the latest writes: keep them
       sink/             what Slack, WhatsApp and the webhook would have received
       server.log        the background server's log
       launch.json       the options `local up` started the server with: a second `up`
@@ -27,6 +30,7 @@ from typing import Any
 
 DEFAULT_ROOT = Path(".facewatch")
 STATE_FILE = "local.json"
+STORE_FILE = "state.sqlite3"
 LAUNCH_FILE = "launch.json"
 
 
@@ -47,7 +51,12 @@ class StatePaths:
         return self.root / "faces"
 
     @property
-    def dedupe(self) -> Path:
+    def store(self) -> Path:
+        return self.root / STORE_FILE
+
+    @property
+    def legacy_dedupe(self) -> Path:
+        """Where earlier versions saved the dedupe table (imported once: persistence.py)."""
         return self.root / "dedupe.json"
 
     @property

@@ -256,6 +256,16 @@ def test_stopping_delivers_the_buffered_records(aws: dict[str, Any]) -> None:
     assert [len(b) for b in inputs(aws)] == [1]
 
 
+def test_stopping_delivers_the_records_still_on_the_stream(aws: dict[str, Any]) -> None:
+    # Given a pipe that has read nothing yet, and two records written to the stream since
+    pipe = make_pipe(aws)
+    put_matches(aws, 2)
+    # When the pipe stops (the local mode's `down`: the stream itself is not kept)
+    pipe.stop()
+    # Then both records are delivered, not left behind
+    assert [len(b) for b in inputs(aws)] == [2]
+
+
 def test_a_start_that_fails_then_works_is_retried_and_not_dead_lettered(
     aws: dict[str, Any],
 ) -> None:
