@@ -32,7 +32,8 @@ match, or that has no face to handle, appears nowhere but in those lists and ``S
 "UnmatchedFaces", "UnknownFaces", "Coalesced"}}`` where a handled entry is
 ``{"RecordIndex": i, "FaceIndex": j, "Camera": <camera name>, "ArrivalSeconds": <int epoch
 seconds>, "Kinesis": <record without data>, "Decoded": <document>, "Face": <face>,
-"Best": <its highest-similarity match> (matched only), "MaxSimilarity": <number or null>,
+"Best": <its highest-similarity match>, "SimilarityRounded": <one decimal>, "SimilarityText":
+"similarity 81.0%" (these three matched only), "MaxSimilarity": <number or null>,
 "Coalesced": [{"recordIndex", "faceIndex", "sequenceNumber", "producerTimestamp",
 "arrivalTimestamp", "similarity"}, ...]}`` (``RecordIndex`` is the record's position in the
 batch: audit keys ``record-<i>-face-<j>[-suppressed|-malformed].json`` keep naming it). A
@@ -52,11 +53,27 @@ import binascii
 import json
 import math
 import re
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 _STREAM_SEGMENT = ":stream/"
 # Kinesis video stream names; also keeps camera names safe inside HTML, keys and "#" ids.
 _CAMERA = re.compile(r"[A-Za-z0-9_.\-]{1,256}")
+
+
+def rounded_similarity(similarity: float) -> float:
+    """One decimal, half up (80.95174655705812 -> 81.0): what the channels show people.
+
+    Computed here because ASL has no rounding intrinsic (``States.Format`` prints the float's
+    every digit); the audit record keeps the exact value.
+    """
+    exact = Decimal(repr(float(similarity)))
+    return float(exact.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def similarity_text(similarity: float) -> str:
+    """``similarity 81.0%``: the channel texts' wording of a match's similarity."""
+    return f"similarity {rounded_similarity(similarity):.1f}%"
 
 
 class MalformedRecord(ValueError):
@@ -145,7 +162,16 @@ def _split_faces(document: dict[str, Any]) -> tuple[list[Any], list[Any]]:
         matches = face["MatchedFaces"]
         if matches:
             best = max(matches, key=lambda match: match["Similarity"])  # first of the highest
-            matched.append({"FaceIndex": index, "Face": face, "Best": best})
+            similarity = best["Similarity"]
+            matched.append(
+                {
+                    "FaceIndex": index,
+                    "Face": face,
+                    "Best": best,
+                    "SimilarityRounded": rounded_similarity(similarity),
+                    "SimilarityText": similarity_text(similarity),
+                }
+            )
         else:
             unmatched.append({"FaceIndex": index, "Face": face})
     return matched, unmatched

@@ -148,11 +148,15 @@ def _face_maps(settings: MatchWorkflowSettings, next_state: str) -> dict[str, St
     matched = {
         "Best.$": best,
         "Similarity.$": f"{best}.Similarity",
-        "SimilarityText.$": f"States.Format('similarity {{}}%', {best}.Similarity)",
+        # Rounded to one decimal by the decode Lambda (ASL cannot round); the audit record
+        # keeps the exact Similarity.
+        "SimilarityRounded.$": "$$.Map.Item.Value.SimilarityRounded",
+        "SimilarityText.$": "$$.Map.Item.Value.SimilarityText",
         "ExternalImageId.$": f"{best}.Face.ExternalImageId",
     }
     unknown = {
         "Similarity": None,
+        "SimilarityRounded": None,
         "SimilarityText": "no match in the collection",
         "ExternalImageId": None,
     }
