@@ -30,6 +30,9 @@ import re
 SNAPSHOT_FIELD = "FacewatchSnapshot"
 SNAPSHOT_PREFIX = "snapshots/"
 AUDIT_PREFIX = "audit/"
+# Where the Pipe's enrichment (handlers/decode.py) writes, as received, the records a
+# Step Functions execution input cannot hold (too big, or large malformed ones).
+OFFLOAD_PREFIX = "oversized/"
 EDGE_STREAM_SUFFIX = "edge"
 # Each camera's Rekognition stream processor (stream-processor mode, and the local mode's
 # stand-in) is named PROCESSOR_PREFIX + camera.

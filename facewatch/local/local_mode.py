@@ -151,10 +151,8 @@ class LocalMode:
         router = ChannelRouter(self.sink, http_task.send_request, self.http_passthrough)
         self._undo.extend(
             moto_plumbing.install_task_bridges(
-                {
-                    resources.snapshot_function: "handlers.snapshot",
-                    resources.decode_function: "handlers.decode",
-                },
+                # The decode Lambda is the Pipe's enrichment: `_make_pipe` runs it.
+                {resources.snapshot_function: "handlers.snapshot"},
                 router,
             )
         )
@@ -232,7 +230,7 @@ class LocalMode:
     def _make_pipe(self) -> KinesisPipe:
         from workflows.pipe_filter import filter_criteria
 
-        from .pipe import patterns_from_filter_criteria
+        from .pipe import decode_enrichment, patterns_from_filter_criteria
 
         return KinesisPipe(
             kinesis=self.client("kinesis"),
@@ -243,6 +241,11 @@ class LocalMode:
             role_arn=self.resources.pipe_role_arn,
             patterns=patterns_from_filter_criteria(
                 filter_criteria(self.resources.unknown_face_alerts)
+            ),
+            enrichment=decode_enrichment(
+                self.client("s3"),
+                audit_bucket=self.resources.audit_bucket,
+                unknown_face_alerts=self.resources.unknown_face_alerts,
             ),
             dead_letters=self._dead_letters(),
             poll_interval=self.pipe_poll_interval,

@@ -1,5 +1,6 @@
-"""The match workflow's two Lambdas: decode (no AWS permission beyond its own logs) and
-snapshot, each with its own role and KMS-encrypted log group, both invoked by the workflow."""
+"""The stack's two Lambdas: decode (the Pipe's enrichment: its own logs, and putting only
+under the offload prefix) and snapshot (invoked by the match workflow), each with its own
+role and KMS-encrypted log group."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import pytest
 from infra_policies import role_policy
 from stack_configs import ONE_CAMERA, THREE_EDGE_CAMERAS
 from stack_harness import ACCOUNT, StackRun
+
+from workflows.records import OFFLOAD_PREFIX
 
 CONFIGS = {
     "stream-processor": (ONE_CAMERA, "us-east-1"),
@@ -65,8 +68,12 @@ def test_each_function_has_its_own_role_and_log_group(run: StackRun, kind: str) 
     ]
 
 
-def test_decode_role_may_only_write_its_own_logs(run: StackRun) -> None:
+def test_decode_role_writes_its_logs_and_puts_only_under_the_offload_prefix(
+    run: StackRun,
+) -> None:
     group = run.named("workflow-decode-logs").outputs["arn"]
+    bucket_arn = run.named("storage-audit").outputs["arn"]
+    key_arn = run.named("storage-key").outputs["arn"]
 
     assert role_policy(run, "workflow-decode-role") == [
         {
@@ -74,7 +81,20 @@ def test_decode_role_may_only_write_its_own_logs(run: StackRun) -> None:
             "Effect": "Allow",
             "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
             "Resource": [f"{group}:*"],
-        }
+        },
+        {
+            "Sid": "OffloadOversizedRecords",
+            "Effect": "Allow",
+            "Action": ["s3:PutObject"],
+            "Resource": [f"{bucket_arn}/{OFFLOAD_PREFIX}*"],
+        },
+        {
+            "Sid": "EncryptOffloadedRecords",
+            "Effect": "Allow",
+            "Action": ["kms:GenerateDataKey"],
+            "Resource": [key_arn],
+            "Condition": {"StringEquals": {"kms:ViaService": [f"s3.{run.region}.amazonaws.com"]}},
+        },
     ]
     # Active tracing would need X-Ray permissions the role does not have.
     assert run.named("workflow-decode").inputs["tracingConfig"] == {"mode": "PassThrough"}
@@ -89,17 +109,39 @@ def test_snapshot_role_writes_its_own_logs_not_the_decode_ones(run: StackRun) ->
     assert run.named("workflow-snapshot").inputs["tracingConfig"] == {"mode": "Active"}
 
 
-def test_match_workflow_invokes_each_function_and_its_role_names_both(run: StackRun) -> None:
-    definition = json.loads(run.named("workflow-match").inputs["definition"])
-    arns = {kind: run.named(f"workflow-{kind}").outputs["arn"] for kind in FUNCTIONS}
+def test_the_pipe_enriches_with_the_decode_function_and_may_invoke_only_it(
+    run: StackRun,
+) -> None:
+    pipe = run.one("aws:pipes/pipe:Pipe").inputs
+    decode_arn = run.named("workflow-decode").outputs["arn"]
+    invoke = [
+        s for s in role_policy(run, "workflow-pipe-role") if "lambda:InvokeFunction" in s["Action"]
+    ]
+
+    assert pipe["enrichment"] == decode_arn
+    assert invoke == [
+        {
+            "Sid": "InvokeDecodeEnrichment",
+            "Effect": "Allow",
+            "Action": ["lambda:InvokeFunction"],
+            "Resource": [decode_arn],
+        }
+    ]
+
+
+def test_the_match_workflow_invokes_only_the_snapshot_function(run: StackRun) -> None:
+    definition = json.dumps(run.named("workflow-match").inputs["definition"])
+    decode_arn = run.named("workflow-decode").outputs["arn"]
+    snapshot_arn = run.named("workflow-snapshot").outputs["arn"]
     invoke = [
         s for s in role_policy(run, "workflow-match-role") if "lambda:InvokeFunction" in s["Action"]
     ]
 
-    assert definition["States"]["DecodeRecords"]["Parameters"]["FunctionName"] == arns["decode"]
+    # The decode function runs before the execution (the Pipe's enrichment): the
+    # definition does not name it, and the workflow's role may not invoke it.
+    assert decode_arn not in definition
     invoked = {r for s in invoke for r in s["Resource"]}
-    # Each function, and (for qualified invocations) its versions/aliases: nothing else.
-    assert {r.removesuffix(":*") for r in invoked} == set(arns.values())
+    assert {r.removesuffix(":*") for r in invoked} == {snapshot_arn}
 
 
 def test_snapshot_link_lifetime_comes_from_the_config(stack: Callable[..., StackRun]) -> None:
@@ -107,5 +149,17 @@ def test_snapshot_link_lifetime_comes_from_the_config(stack: Callable[..., Stack
 
     variables = run.named("workflow-snapshot").inputs["environment"]["variables"]
     assert variables["SNAPSHOT_URL_EXPIRY_SECONDS"] == "900"
-    # Decoding reads no setting: nothing to configure there.
-    assert run.named("workflow-decode").inputs["environment"] == {"variables": {}}
+
+
+@pytest.mark.parametrize("alerts", [False, True])
+def test_the_decode_function_is_configured_by_the_stack(
+    stack: Callable[..., StackRun], alerts: bool
+) -> None:
+    run = stack({**ONE_CAMERA, "unknownFaceAlerts": alerts})
+
+    variables = run.named("workflow-decode").inputs["environment"]["variables"]
+    assert variables == {
+        "AUDIT_BUCKET": run.named("storage-audit").outputs["bucket"],
+        "OFFLOAD_PREFIX": OFFLOAD_PREFIX,
+        "UNKNOWN_FACE_ALERTS": "true" if alerts else "false",
+    }
