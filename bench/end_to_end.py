@@ -37,7 +37,7 @@ from facewatch.local import scenario  # noqa: E402
 from facewatch.local.resources import LocalResources  # noqa: E402
 from facewatch.local.server import LocalMode  # noqa: E402
 from facewatch.local.sink import captured  # noqa: E402
-from workflows.records import processor_name  # noqa: E402
+from facewatch.workflows.records import processor_name  # noqa: E402
 
 SHARED_CLIP = REPO.parent / "shared" / "data" / "video" / "short_hamilton_clip.mp4"
 CLIP = SHARED_CLIP if SHARED_CLIP.is_file() else REPO / "sample_data/video/short_hamilton_clip.mp4"

@@ -40,7 +40,7 @@ from facewatch.cli_common import (
     stack_outputs,
     target_from_outputs,
 )
-from workflows.records import edge_stream_arn
+from facewatch.workflows.records import edge_stream_arn
 
 camera_app = typer.Typer(
     name="camera",

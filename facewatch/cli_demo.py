@@ -100,7 +100,7 @@ def _run(local: LocalMode, root: Path, timeout: float) -> None:
 
     with console().status(f"streaming {CLIP.name} on camera {CAMERA!r} ..."):
         alerts = stream_camera(local, CAMERA, watcher=watcher, on_alert=show, timeout=timeout)
-    from workflows.records import processor_name
+    from facewatch.workflows.records import processor_name
 
     summary = local.agent_summaries.get(processor_name(CAMERA))
     sfn, resources = local.client("stepfunctions"), local.resources

@@ -40,7 +40,7 @@ from facewatch.enrolment import (
     upload,
     wait_faces_deleted,
 )
-from workflows.indexing import STATUS_TAG
+from facewatch.workflows.indexing import STATUS_TAG
 
 NAME_TAG = "name"
 OUTCOME_TEXT = {

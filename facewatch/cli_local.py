@@ -32,7 +32,7 @@ from facewatch.local.state import (
     read_state,
     write_launch,
 )
-from workflows.records import CAMERA_NAME_MAX, is_valid_camera_name
+from facewatch.workflows.records import CAMERA_NAME_MAX, is_valid_camera_name
 
 
 class PassthroughChannel(StrEnum):
@@ -210,7 +210,7 @@ def up(
                 os.kill(child.pid, signal.SIGTERM)
                 raise CliError(f"not ready after {timeout:.0f}s", f"see {log_file}")
             time.sleep(0.2)
-    from workflows.records import processor_name
+    from facewatch.workflows.records import processor_name
 
     console().print(f"[green]local mode running[/] at {state['endpointUrl']} (pid {child.pid})")
     console().print(f"  faces bucket   {state['facesBucket']}")

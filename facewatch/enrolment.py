@@ -31,9 +31,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 from facewatch.photos import PhotoError, PreparedPhoto, prepare
-from workflows.indexing import STATUS_TAG
-from workflows.indexing_registry import ENROLLED_NAME_PREFIX, ENROLLED_TAG_ATTRIBUTE
-from workflows.person_name import PERSON_NAME_ATTRIBUTE
+from facewatch.workflows.indexing import STATUS_TAG
+from facewatch.workflows.indexing_registry import ENROLLED_NAME_PREFIX, ENROLLED_TAG_ATTRIBUTE
+from facewatch.workflows.person_name import PERSON_NAME_ATTRIBUTE
 
 NAME_MAX_LENGTH = 256  # S3's tag-value limit: one rule for both stores of the name
 _NOT_IN_NAMES = ("Cc", "Cs", "Zl", "Zp")  # control, lone surrogate, line/paragraph separator

@@ -61,7 +61,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from handlers.decode_records import coalesce, decode_record, is_number, record_metadata
+from facewatch.handlers.decode_records import coalesce, decode_record, is_number, record_metadata
 
 # 256 KB (Step Functions' limit) minus room for what the workflow adds to its state.
 PAYLOAD_BUDGET = 160 * 1024

@@ -18,8 +18,8 @@ import pulumi_aws as aws
 
 from infra import iam
 from infra.config import Camera
-from workflows.records import SNAPSHOT_PREFIX, processor_name
-from workflows.settings import AnalysisMode
+from facewatch.workflows.records import SNAPSHOT_PREFIX, processor_name
+from facewatch.workflows.settings import AnalysisMode
 
 # Pulumi auto-names an IAM role "<logical name>-<7 random characters>" and refuses (at
 # `pulumi up`, not under mocks) a logical name that leaves no room for them within IAM's

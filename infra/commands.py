@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from shlex import quote
 
 from infra.config import Camera
-from workflows.records import processor_name
-from workflows.settings import AnalysisMode
+from facewatch.workflows.records import processor_name
+from facewatch.workflows.settings import AnalysisMode
 
 # Shell variable holding an RTSP URL (which often embeds a password): set in the shell,
 # never stored in stack config or outputs.

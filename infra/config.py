@@ -41,8 +41,8 @@ from infra.config_checks import (
     ConfigError,
     set_command,
 )
-from workflows.records import CAMERA_NAME_MAX, PROCESSOR_PREFIX, is_valid_camera_name
-from workflows.settings import AnalysisMode
+from facewatch.workflows.records import CAMERA_NAME_MAX, PROCESSOR_PREFIX, is_valid_camera_name
+from facewatch.workflows.settings import AnalysisMode
 
 WorkflowType = Literal["STANDARD", "EXPRESS"]
 ANALYSIS_MODES: tuple[AnalysisMode, ...] = ("stream-processor", "edge")

@@ -12,7 +12,7 @@ import pulumi_aws as aws
 
 from infra import iam
 from infra.lambda_function import PythonFunctionArgs, python_function
-from workflows.records import OFFLOAD_PREFIX
+from facewatch.workflows.records import OFFLOAD_PREFIX
 
 HANDLER = "handlers.decode.lambda_handler"
 

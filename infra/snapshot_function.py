@@ -11,7 +11,7 @@ import pulumi_aws as aws
 
 from infra import iam
 from infra.lambda_function import PythonFunctionArgs, python_function
-from workflows.records import SNAPSHOT_PREFIX
+from facewatch.workflows.records import SNAPSHOT_PREFIX
 
 HANDLER = "handlers.snapshot.lambda_handler"
 XRAY_ACTIONS = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]

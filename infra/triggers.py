@@ -14,8 +14,8 @@ import pulumi
 import pulumi_aws as aws
 
 from infra import iam
-from workflows import pipe_settings
-from workflows.pipe_filter import filter_criteria
+from facewatch.workflows import pipe_settings
+from facewatch.workflows.pipe_filter import filter_criteria
 
 KINESIS_READ_ACTIONS = [
     "kinesis:DescribeStream",

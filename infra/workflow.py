@@ -23,7 +23,7 @@ from infra import decode_function, iam, snapshot_function, triggers
 from infra.config import WorkflowType
 from infra.config_channels import EmailSettings, SlackSettings, WebhookSettings, WhatsAppSettings
 from infra.workflow_role import with_infra_statements
-from workflows.settings import (
+from facewatch.workflows.settings import (
     AwsEnvironment,
     Channels,
     IndexingWorkflowSettings,
@@ -71,7 +71,7 @@ class WorkflowArgs:
 
 
 def _channels(c: ChannelInputs, v: dict[str, Any]) -> Channels:
-    from workflows.settings import (
+    from facewatch.workflows.settings import (
         EmailChannel,
         SlackChannel,
         SnsChannel,
@@ -107,8 +107,8 @@ class Workflow(pulumi.ComponentResource):
         self, name: str, args: WorkflowArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("facewatch:infra:Workflow", name, None, opts)
-        from workflows.indexing import build_indexing_definition
-        from workflows.match import build_match_definition
+        from facewatch.workflows.indexing import build_indexing_definition
+        from facewatch.workflows.match import build_match_definition
 
         child = pulumi.ResourceOptions(parent=self)
         self.dead_letter_queue = aws.sqs.Queue(
@@ -258,7 +258,7 @@ class Workflow(pulumi.ComponentResource):
         kind: WorkflowType,
         args: WorkflowArgs,
     ) -> aws.sfn.StateMachine:
-        from workflows.permissions import policy_statements
+        from facewatch.workflows.permissions import policy_statements
 
         # The name is fixed (prefix + purpose) so the ARN is known before the machine
         # exists: the role's policy and trust name it without a dependency cycle.

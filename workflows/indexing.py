@@ -35,8 +35,8 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from workflows.asl import State
-from workflows.indexing_asl import (
+from facewatch.workflows.asl import State
+from facewatch.workflows.indexing_asl import (
     AUDIT_PREFIX,
     FAILED_STATE,
     FAILURE_ERROR,
@@ -52,9 +52,9 @@ from workflows.indexing_asl import (
     registry_write,
     task,
 )
-from workflows.indexing_registry import FORGET_ENROLLED_NAME, registry_states
-from workflows.indexing_tags import audit_states, tagging_states
-from workflows.settings import IndexingWorkflowSettings
+from facewatch.workflows.indexing_registry import FORGET_ENROLLED_NAME, registry_states
+from facewatch.workflows.indexing_tags import audit_states, tagging_states
+from facewatch.workflows.settings import IndexingWorkflowSettings
 
 __all__ = [
     "AUDIT_PREFIX",

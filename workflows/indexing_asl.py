@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflows.asl import (
+from facewatch.workflows.asl import (
     DYNAMODB_TRANSIENT,
     S3_TRANSIENT,
     SQS_TRANSIENT,

@@ -29,10 +29,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflows.asl import State
-from workflows.indexing_asl import pass_state, pk, registry_write, task
-from workflows.person_name import PERSON_NAME_ATTRIBUTE, PERSON_NAME_SOURCE_ATTRIBUTE
-from workflows.settings import IndexingWorkflowSettings
+from facewatch.workflows.asl import State
+from facewatch.workflows.indexing_asl import pass_state, pk, registry_write, task
+from facewatch.workflows.person_name import PERSON_NAME_ATTRIBUTE, PERSON_NAME_SOURCE_ATTRIBUTE
+from facewatch.workflows.settings import IndexingWorkflowSettings
 
 # The registry item `facewatch faces add` writes before the upload (see the module docstring).
 ENROLLED_NAME_PREFIX = "name#"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflows.asl import S3_PUT_CHECKSUM, State
-from workflows.indexing_asl import (
+from facewatch.workflows.asl import S3_PUT_CHECKSUM, State
+from facewatch.workflows.indexing_asl import (
     AUDIT_PREFIX,
     FAILED_STATE,
     FAILURE_ERROR,
@@ -15,8 +15,8 @@ from workflows.indexing_asl import (
     pass_state,
     task,
 )
-from workflows.person_name import NameStates, name_from_tags_states
-from workflows.settings import IndexingWorkflowSettings
+from facewatch.workflows.person_name import NameStates, name_from_tags_states
+from facewatch.workflows.settings import IndexingWorkflowSettings
 
 # Tagging comes before the registry items, so the face item can carry the person's name.
 AFTER_TAGGING = "Has a face?"

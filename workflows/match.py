@@ -28,16 +28,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflows.asl import State
-from workflows.match_common import dead_letter_state, sighting_fields
-from workflows.match_notify import (
+from facewatch.workflows.asl import State
+from facewatch.workflows.match_common import dead_letter_state, sighting_fields
+from facewatch.workflows.match_notify import (
     ADOPT_PERSON_STATE,
     DEDUPE_UNAVAILABLE_STATE,
     SUPPRESSED_STATE,
     audit_states,
     notify_states,
 )
-from workflows.match_person import (
+from facewatch.workflows.match_person import (
     DEDUPE_STATE,
     FIRST_PERSON_STATE,
     UNKNOWN_PERSON_STATE,
@@ -45,7 +45,7 @@ from workflows.match_person import (
     match_states,
     unknown_person_states,
 )
-from workflows.settings import MatchWorkflowSettings
+from facewatch.workflows.settings import MatchWorkflowSettings
 
 # What a rejected entry of the decoded batch holds (handlers/decode.py).
 REJECTED_FIELDS = ("RecordIndex", "Outcome", "Kind", "Problem", "Record", "Offloaded")

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflows.asl import State, catch_all, retry
-from workflows.match_common import (
+from facewatch.workflows.asl import State, catch_all, retry
+from facewatch.workflows.match_common import (
     HTML_MESSAGE,
     HTTP_TRANSIENT,
     SES_TRANSIENT,
@@ -23,7 +23,7 @@ from workflows.match_common import (
     dead_letter_state,
     match_context,
 )
-from workflows.settings import MatchWorkflowSettings
+from facewatch.workflows.settings import MatchWorkflowSettings
 
 
 def _branch(

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflows.asl import (
+from facewatch.workflows.asl import (
     SQS_TRANSIENT,
     State,
     aws_sdk_errors,
     catch_all,
     retry,
 )
-from workflows.settings import MatchWorkflowSettings
+from facewatch.workflows.settings import MatchWorkflowSettings
 
 # Optimised integrations (dynamodb:, sns:, sqs:, lambda:) use the same names on AWS and moto.
 LAMBDA_TRANSIENT = [

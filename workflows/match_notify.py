@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflows.asl import S3_PUT_CHECKSUM, S3_TRANSIENT, State, catch_all, retry
-from workflows.match_channels import channel_branches
-from workflows.match_common import LAMBDA_TRANSIENT, dead_letter_state, match_context
-from workflows.settings import MatchWorkflowSettings
+from facewatch.workflows.asl import S3_PUT_CHECKSUM, S3_TRANSIENT, State, catch_all, retry
+from facewatch.workflows.match_channels import channel_branches
+from facewatch.workflows.match_common import LAMBDA_TRANSIENT, dead_letter_state, match_context
+from facewatch.workflows.settings import MatchWorkflowSettings
 
 SNAPSHOT_STATE = "TakeSnapshot"
 SUPPRESSED_STATE = "WriteSuppressedAudit"

@@ -24,14 +24,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflows.asl import DYNAMODB_TRANSIENT, S3_TRANSIENT, State, catch_all, retry
-from workflows.match_common import CONDITIONAL_CHECK_FAILED, S3_NO_SUCH_KEY, UNKNOWN_PERSON
-from workflows.person_name import (
+from facewatch.workflows.asl import DYNAMODB_TRANSIENT, S3_TRANSIENT, State, catch_all, retry
+from facewatch.workflows.match_common import CONDITIONAL_CHECK_FAILED, S3_NO_SUCH_KEY, UNKNOWN_PERSON
+from facewatch.workflows.person_name import (
     PERSON_NAME_ATTRIBUTE,
     PERSON_NAME_SOURCE_ATTRIBUTE,
     name_from_tags_states,
 )
-from workflows.settings import MatchWorkflowSettings
+from facewatch.workflows.settings import MatchWorkflowSettings
 
 FIRST_PERSON_STATE = "LookupPerson"
 UNKNOWN_PERSON_STATE = "Person"  # "UnknownPerson" once workflows.match prefixes its Map

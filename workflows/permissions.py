@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from workflows.settings import AwsEnvironment
+from facewatch.workflows.settings import AwsEnvironment
 
 Statement = dict[str, Any]
 Params = dict[str, Any]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from workflows.asl import State
+from facewatch.workflows.asl import State
 
 # The registry item attributes the indexing workflow writes and the match workflow reads.
 PERSON_NAME_ATTRIBUTE = "PersonName"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from workflows.records import CAMERA_NAME_MAX, is_valid_camera_name
+from facewatch.workflows.records import CAMERA_NAME_MAX, is_valid_camera_name
 
 SnapshotPolicy = Literal["matches", "all", "none"]
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from facewatch.engine.detection import bounding_box_ratios
-from workflows.records import SNAPSHOT_FIELD
+from facewatch.workflows.records import SNAPSHOT_FIELD
 
 from .source import Frame
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflows.records import SNAPSHOT_PREFIX
+from facewatch.workflows.records import SNAPSHOT_PREFIX
 
 from .errors import AgentError, error_code
 from .search import raise_for_aws_error

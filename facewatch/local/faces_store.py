@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from workflows.indexing import STATUS_TAG
+from facewatch.workflows.indexing import STATUS_TAG
 
 
 @dataclass(frozen=True)

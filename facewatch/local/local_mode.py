@@ -12,7 +12,7 @@ from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
-from workflows.records import processor_name
+from facewatch.workflows.records import processor_name
 
 from . import moto_plumbing
 from .agent_runner import AgentRunner
@@ -152,7 +152,7 @@ class LocalMode:
         self._undo.extend(
             moto_plumbing.install_task_bridges(
                 # The decode Lambda is the Pipe's enrichment: `_make_pipe` runs it.
-                {resources.snapshot_function: "handlers.snapshot"},
+                {resources.snapshot_function: "facewatch.handlers.snapshot"},
                 router,
             )
         )
@@ -228,7 +228,7 @@ class LocalMode:
             )
 
     def _make_pipe(self) -> KinesisPipe:
-        from workflows.pipe_filter import filter_criteria
+        from facewatch.workflows.pipe_filter import filter_criteria
 
         from .pipe import decode_enrichment, patterns_from_filter_criteria
 

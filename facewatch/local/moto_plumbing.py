@@ -36,7 +36,7 @@ def configure_moto() -> Undo:
 def reload_handlers() -> None:
     """handlers/ build boto3 clients at import from the environment: rebuild them after
     the local mode changes (or restores) AWS_ENDPOINT_URL, so they never talk to AWS."""
-    for name in [m for m in sys.modules if m.startswith("handlers.")]:
+    for name in [m for m in sys.modules if m.startswith("facewatch.handlers.")]:
         try:
             importlib.reload(sys.modules[name])
         except Exception as error:  # e.g. no region once the local mode's env is gone

@@ -36,9 +36,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from handlers import decode
-from workflows import pipe_settings
-from workflows.records import OFFLOAD_PREFIX
+from facewatch.handlers import decode
+from facewatch.workflows import pipe_settings
+from facewatch.workflows.records import OFFLOAD_PREFIX
 
 from .delivery import DEFAULT_WAIT, DeadLetters, with_retries
 from .pipe_records import (

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from workflows.settings import (
+from facewatch.workflows.settings import (
     AwsEnvironment,
     Channels,
     EmailChannel,

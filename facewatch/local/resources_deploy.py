@@ -75,8 +75,8 @@ def create_resources(
 def build_definitions(resources: LocalResources, endpoint_url: str) -> dict[str, dict[str, Any]]:
     """The two definitions, from the builders in `workflows/` (imported here so the
     rest of the local mode works while a builder is missing)."""
-    from workflows.indexing import build_indexing_definition
-    from workflows.match import build_match_definition
+    from facewatch.workflows.indexing import build_indexing_definition
+    from facewatch.workflows.match import build_match_definition
 
     return {
         resources.match_state_machine: build_match_definition(

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from facewatch import enrolment
-from workflows.records import processor_name
+from facewatch.workflows.records import processor_name
 
 from .notifications import Alert, AuditWatcher
 from .server import LocalMode

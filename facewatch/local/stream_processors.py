@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from facewatch.engine.errors import RekognitionError, ResourceNotFoundException
-from workflows.records import camera_from_stream_arn
+from facewatch.workflows.records import camera_from_stream_arn
 
 # launch(processor, source, stop_event) runs the analysis until the source ends or
 # stop_event is set; an exception marks the processor FAILED with its message.

@@ -9,7 +9,7 @@ import pytest
 
 from facewatch.agent import AgentError, ListSink, run
 from facewatch.schemas import record_errors
-from workflows.records import camera_from_stream_arn
+from facewatch.workflows.records import camera_from_stream_arn
 
 from .conftest import CAMERA, LIN_ID, agent_config
 

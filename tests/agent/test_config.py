@@ -6,7 +6,7 @@ import pytest
 
 from facewatch.agent import AgentConfig
 from facewatch.agent.errors import AgentError
-from workflows.records import CAMERA_NAME_MAX
+from facewatch.workflows.records import CAMERA_NAME_MAX
 
 ARN = "arn:aws:kinesisvideo:us-east-1:123456789012:stream/door/edge"
 

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from handlers import decode_records
-from handlers.decode import Settings, decode_batch
-from workflows import records as records_contract
-from workflows.records import SNAPSHOT_FIELD
+from facewatch.handlers import decode_records
+from facewatch.handlers.decode import Settings, decode_batch
+from facewatch.workflows import records as records_contract
+from facewatch.workflows.records import SNAPSHOT_FIELD
 
 EVENT = json.loads(
     (Path(__file__).parent.parent / "events" / "stream_processor_record.json").read_text()

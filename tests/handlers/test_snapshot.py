@@ -20,9 +20,9 @@ os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 
-from handlers import snapshot
-from handlers.decode_records import decode_record
-from workflows import records
+from facewatch.handlers import snapshot
+from facewatch.handlers.decode_records import decode_record
+from facewatch.workflows import records
 
 STREAM_ARN = "arn:aws:kinesisvideo:us-east-1:123456789012:stream/front-door/1700000000000"
 ENDPOINT = "https://b-1234.kinesisvideo.us-east-1.amazonaws.com"

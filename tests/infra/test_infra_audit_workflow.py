@@ -33,8 +33,8 @@ def alarms(run: StackRun) -> dict[str, dict[str, Any]]:
 
 
 def test_indexing_definition_is_the_builders_output(run: StackRun) -> None:
-    from workflows.indexing import build_indexing_definition
-    from workflows.settings import AwsEnvironment, IndexingWorkflowSettings
+    from facewatch.workflows.indexing import build_indexing_definition
+    from facewatch.workflows.settings import AwsEnvironment, IndexingWorkflowSettings
 
     # Given the settings built from the declared resources
     settings = IndexingWorkflowSettings(

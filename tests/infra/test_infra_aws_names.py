@@ -17,7 +17,7 @@ from stack_harness import StackRun
 from infra.analysis import ROLE_LOGICAL_NAME_MAX, processor_role_name
 from infra.config import ConfigError, load_config
 from infra.config_checks import STACK_NAME_MAX
-from workflows.records import CAMERA_NAME_MAX
+from facewatch.workflows.records import CAMERA_NAME_MAX
 
 # Maximum length of the physical name per auto-named resource type (AWS API references).
 AUTO_NAME_LIMITS = {

@@ -11,7 +11,7 @@ import yaml
 
 from infra.config import KNOWN_KEYS, ConfigError, FacewatchConfig, load_config
 from infra.config_checks import STREAM_PROCESSOR_REGIONS
-from workflows.records import CAMERA_NAME_MAX
+from facewatch.workflows.records import CAMERA_NAME_MAX
 
 ROOT = Path(__file__).resolve().parents[2]
 

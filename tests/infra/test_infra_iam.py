@@ -11,7 +11,7 @@ from stack_harness import ACCOUNT, StackRun
 
 from infra.key_policy import ACCOUNT_KEY_ACTIONS
 from infra.workflow_role import connection_secrets_decrypt, infra_statements, with_infra_statements
-from workflows.settings import AwsEnvironment
+from facewatch.workflows.settings import AwsEnvironment
 
 # Statements whose Resource is "*" because the service has no resource-level permission
 # for those actions (AWS docs); each is added by infra with the reason next to it.
@@ -104,7 +104,7 @@ def test_service_roles_trust_only_their_service_within_the_account(policy_run: S
 def test_state_machine_role_is_its_definition_plus_the_infra_statements(
     policy_run: StackRun, machine: str
 ) -> None:
-    from workflows.permissions import policy_statements
+    from facewatch.workflows.permissions import policy_statements
 
     declared = policy_run.named(f"workflow-{machine}")
     definition = json.loads(declared.inputs["definition"])

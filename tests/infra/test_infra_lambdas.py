@@ -13,7 +13,7 @@ from infra_policies import role_policy
 from stack_configs import ONE_CAMERA, THREE_EDGE_CAMERAS
 from stack_harness import ACCOUNT, StackRun
 
-from workflows.records import OFFLOAD_PREFIX
+from facewatch.workflows.records import OFFLOAD_PREFIX
 
 CONFIGS = {
     "stream-processor": (ONE_CAMERA, "us-east-1"),

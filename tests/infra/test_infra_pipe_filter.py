@@ -11,7 +11,7 @@ import json
 import pytest
 
 from facewatch.local import event_pattern
-from workflows.pipe_filter import filter_criteria, filter_pattern, filter_patterns
+from facewatch.workflows.pipe_filter import filter_criteria, filter_pattern, filter_patterns
 
 
 def record(*faces: list[str]) -> dict[str, object]:

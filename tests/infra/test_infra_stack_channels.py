@@ -11,7 +11,7 @@ from infra_policies import role_policy
 from stack_configs import ALL_CHANNELS, ALL_TOKENS, ONE_CAMERA
 from stack_harness import StackRun
 
-from workflows.pipe_filter import filter_criteria
+from facewatch.workflows.pipe_filter import filter_criteria
 
 CONNECTED = ("slack", "whatsapp", "webhook")
 

@@ -11,8 +11,8 @@ from infra_policies import role_policy
 from stack_configs import ONE_CAMERA
 from stack_harness import ACCOUNT, StackRun
 
-from workflows import pipe_settings
-from workflows.pipe_filter import filter_criteria
+from facewatch.workflows import pipe_settings
+from facewatch.workflows.pipe_filter import filter_criteria
 
 REGION = "us-east-1"
 KEY_ARN = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/storage-key"
@@ -199,7 +199,7 @@ def test_state_machines_log_to_vended_log_groups_with_xray(
 
 
 def test_state_machine_definitions_are_the_builders_output(run: StackRun) -> None:
-    from workflows.match import build_match_definition
+    from facewatch.workflows.match import build_match_definition
 
     definition = json.loads(run.named("workflow-match").inputs["definition"])
 
@@ -210,7 +210,7 @@ def test_state_machine_definitions_are_the_builders_output(run: StackRun) -> Non
 
 
 def match_settings(run: StackRun) -> Any:
-    from workflows.settings import AwsEnvironment, Channels, EmailChannel, MatchWorkflowSettings
+    from facewatch.workflows.settings import AwsEnvironment, Channels, EmailChannel, MatchWorkflowSettings
 
     return MatchWorkflowSettings(
         env=AwsEnvironment(REGION, ACCOUNT),

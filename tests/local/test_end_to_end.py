@@ -24,7 +24,7 @@ from facewatch.local.resources import LocalResources
 from facewatch.local.server import LocalMode
 from facewatch.local.sink import captured
 from facewatch.local.state import write_state
-from workflows.records import camera_from_stream_arn
+from facewatch.workflows.records import camera_from_stream_arn
 
 from .conftest import ALEX, CAMERA, LIN, PHOTOS
 
@@ -168,8 +168,8 @@ def test_stream_processor_api_answers_like_rekognition(run: Run) -> None:
 
 
 def test_deployed_definitions_are_the_builders_output_unmodified(run: Run) -> None:
-    from workflows.indexing import build_indexing_definition
-    from workflows.match import build_match_definition
+    from facewatch.workflows.indexing import build_indexing_definition
+    from facewatch.workflows.match import build_match_definition
 
     resources, url = run.local.resources, run.local.endpoint_url
     expected = {

@@ -9,7 +9,7 @@ import pytest
 
 from facewatch.local.event_pattern import UnsupportedPattern, matches
 from facewatch.local.pipe import keep, patterns_from_filter_criteria
-from workflows import pipe_filter
+from facewatch.workflows import pipe_filter
 
 
 def test_exact_value_in_list_matches_any_listed_value() -> None:

@@ -23,7 +23,7 @@ from facewatch.cli import app
 from facewatch.local.resources import LocalResources
 from facewatch.local.server import LocalMode
 from facewatch.local.state import write_state
-from workflows.indexing import external_image_id
+from facewatch.workflows.indexing import external_image_id
 
 from .conftest import CAMERA, LIN, PHOTOS
 

@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 from facewatch.cli import app
 from facewatch.local.notifications import Alert, AuditWatcher
 from facewatch.local.state import pid_alive, read_state
-from workflows.indexing import external_image_id
+from facewatch.workflows.indexing import external_image_id
 
 from .conftest import CAMERA, LIN, PHOTOS, free_port
 

@@ -23,8 +23,8 @@ from facewatch.local.pipe import (
     patterns_from_filter_criteria,
     pipe_record,
 )
-from workflows import pipe_settings
-from workflows.pipe_filter import filter_criteria, filter_pattern  # the stack's filters
+from facewatch.workflows import pipe_settings
+from facewatch.workflows.pipe_filter import filter_criteria, filter_pattern  # the stack's filters
 
 from .fakes import RefusingStepFunctions, mocked_aws, pass_state_machine
 

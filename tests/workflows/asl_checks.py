@@ -26,8 +26,8 @@ from botocore.model import OperationModel, Shape, StructureShape
 from botocore.validate import ParamValidator
 from statelint.linter import Linter
 
-from workflows.permissions import iter_task_states
-from workflows.settings import (
+from facewatch.workflows.permissions import iter_task_states
+from facewatch.workflows.settings import (
     AwsEnvironment,
     Channels,
     EmailChannel,

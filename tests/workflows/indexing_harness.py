@@ -16,8 +16,8 @@ from fake_rekognition import FakeRekognition, photo
 from moto import mock_aws
 
 from facewatch.local.bridge import rekognition as rekognition_bridge
-from workflows.indexing import build_indexing_definition
-from workflows.settings import IndexingWorkflowSettings
+from facewatch.workflows.indexing import build_indexing_definition
+from facewatch.workflows.settings import IndexingWorkflowSettings
 
 REGION = ENV.region  # the shared settings fixture's environment
 ACCOUNT = ENV.account_id

@@ -35,9 +35,9 @@ os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 
 from facewatch.local.bridge import http_task, lambda_task
 from facewatch.local.pipe import decode_enrichment, execution_input
-from handlers import snapshot
-from workflows.match import build_match_definition
-from workflows.settings import (
+from facewatch.handlers import snapshot
+from facewatch.workflows.match import build_match_definition
+from facewatch.workflows.settings import (
     AwsEnvironment,
     Channels,
     EmailChannel,

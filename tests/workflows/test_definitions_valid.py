@@ -13,8 +13,8 @@ from asl_checks import (
     statelint_problems,
 )
 
-from workflows.indexing import build_indexing_definition
-from workflows.match import build_match_definition
+from facewatch.workflows.indexing import build_indexing_definition
+from facewatch.workflows.match import build_match_definition
 
 
 def _definitions() -> list[tuple[str, dict[str, Any]]]:

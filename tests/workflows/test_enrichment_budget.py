@@ -12,10 +12,10 @@ import pytest
 from match_records import REGION, crowd_record, data_size, kinesis_record, sighting
 from moto import mock_aws
 
-from handlers import decode
-from handlers.decode import PAYLOAD_BUDGET, Settings, decode_batch, payload_size
-from workflows.pipe_settings import EXECUTION_INPUT_LIMIT
-from workflows.records import OFFLOAD_PREFIX
+from facewatch.handlers import decode
+from facewatch.handlers.decode import PAYLOAD_BUDGET, Settings, decode_batch, payload_size
+from facewatch.workflows.pipe_settings import EXECUTION_INPUT_LIMIT
+from facewatch.workflows.records import OFFLOAD_PREFIX
 
 SETTINGS = Settings(unknown_face_alerts=False, audit_bucket="audit", offload_prefix="off/")
 PEOPLE = [f"people_person-{i}.png" for i in range(100)]

@@ -10,7 +10,7 @@ import pytest
 from fake_rekognition import FACES_MARKER
 from indexing_harness import IndexingEnv, indexing_env
 
-from workflows.indexing import audit_key, external_image_id
+from facewatch.workflows.indexing import audit_key, external_image_id
 
 KEY = "people/lin-manuel.jpg"
 NAME_TAGS = {KEY: "Lin-Manuel Miranda", "name": "Lin"}

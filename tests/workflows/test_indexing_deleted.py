@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from indexing_harness import IndexingEnv, indexing_env, s3_event
 
-from workflows.indexing import FAILED_STATE, FAILURE_ERROR, external_image_id
+from facewatch.workflows.indexing import FAILED_STATE, FAILURE_ERROR, external_image_id
 
 KEY = "people/alex lacamoire.jpg"
 OTHER = "people/lin-manuel.jpg"

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from indexing_harness import IndexingEnv, indexing_env
 
-from workflows.indexing import external_image_id
+from facewatch.workflows.indexing import external_image_id
 
 KEY = "people/conan/photo.jpg"
 NAME = "Conan O'Brien & <b>Rosé</b> 🎤"

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from indexing_harness import IndexingEnv, indexing_env
 
-from workflows.indexing import external_image_id
+from facewatch.workflows.indexing import external_image_id
 
 KEY = "people/lin manuel/ü.jpg"
 

@@ -25,8 +25,8 @@ from match_fixtures import (  # noqa: F401  (pytest fixtures)
     sighting,
 )
 
-from workflows.match import MALFORMED_ERROR
-from workflows.settings import Channels, SnsChannel
+from facewatch.workflows.match import MALFORMED_ERROR
+from facewatch.workflows.settings import Channels, SnsChannel
 
 CAMERA = "lobby-east"  # the stream-name segment of the record's StreamArn
 ALL_CHANNELS = ["email", "slack", "sns", "webhook", "whatsapp"]

@@ -16,9 +16,9 @@ from match_fixtures import (  # noqa: F401  (pytest fixtures)
     sighting,
 )
 
-from workflows.match import build_match_definition
-from workflows.records import CAMERA_NAME_MAX
-from workflows.settings import Channels, EmailChannel, SnsChannel
+from facewatch.workflows.match import build_match_definition
+from facewatch.workflows.records import CAMERA_NAME_MAX
+from facewatch.workflows.settings import Channels, EmailChannel, SnsChannel
 
 CHANNELS = ["email", "slack", "sns", "webhook", "whatsapp"]
 HOSTILE = 'Zoë "<script>alert(1)</script>" & <b>Ørsted</b>'

@@ -18,8 +18,8 @@ from match_fixtures import (  # noqa: F401  (pytest fixtures)
     sighting,
 )
 
-from workflows.match import MALFORMED_ERROR
-from workflows.settings import Channels, SnsChannel
+from facewatch.workflows.match import MALFORMED_ERROR
+from facewatch.workflows.settings import Channels, SnsChannel
 
 LIN = ("people/lin.png", "Lin-Manuel Miranda", "people_lin.png")
 ALEX = ("people/alex.png", "Alex Lacamoire", "people_alex.png")

@@ -12,7 +12,7 @@ from match_fixtures import (  # noqa: F401  (pytest fixtures)
     sighting,
 )
 
-from workflows.settings import Channels, SnsChannel
+from facewatch.workflows.settings import Channels, SnsChannel
 
 
 def sns_only(h: MatchHarness) -> MatchHarness:

@@ -19,8 +19,8 @@ from match_fixtures import (  # noqa: F401  (pytest fixtures)
 from facewatch.agent.record_builder import FaceResult, RecordBuilder
 from facewatch.agent.source import Frame
 from facewatch.schemas import validate_record
-from workflows.records import SNAPSHOT_FIELD
-from workflows.settings import Channels, SnsChannel
+from facewatch.workflows.records import SNAPSHOT_FIELD
+from facewatch.workflows.settings import Channels, SnsChannel
 
 EDGE_RECORD = json.loads((EVENTS / "edge_agent_record.json").read_text())
 

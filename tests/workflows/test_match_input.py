@@ -17,8 +17,8 @@ from match_fixtures import (  # noqa: F401  (pytest fixtures)
     sighting,
 )
 
-from workflows.match import MALFORMED_ERROR
-from workflows.settings import Channels, SnsChannel
+from facewatch.workflows.match import MALFORMED_ERROR
+from facewatch.workflows.settings import Channels, SnsChannel
 
 
 def sns_only(h: MatchHarness, **overrides: object) -> MatchHarness:

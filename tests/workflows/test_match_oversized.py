@@ -15,10 +15,10 @@ from match_fixtures import (  # noqa: F401  (pytest fixtures)
 )
 from match_records import crowd_record, data_size
 
-from workflows.match import OVERSIZED_ERROR
-from workflows.pipe_settings import EXECUTION_INPUT_LIMIT
-from workflows.records import OFFLOAD_PREFIX
-from workflows.settings import Channels, SnsChannel
+from facewatch.workflows.match import OVERSIZED_ERROR
+from facewatch.workflows.pipe_settings import EXECUTION_INPUT_LIMIT
+from facewatch.workflows.records import OFFLOAD_PREFIX
+from facewatch.workflows.settings import Channels, SnsChannel
 
 KNOWN = ["people_lin.png", "people_alex.png", "people_sam.png", "people_kim.png"]
 

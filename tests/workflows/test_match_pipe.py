@@ -20,9 +20,9 @@ from match_fixtures import (  # noqa: F401  (pytest fixtures)
 )
 
 from facewatch.local.pipe import KinesisPipe, decode_enrichment, patterns_from_filter_criteria
-from workflows.match import MALFORMED_ERROR
-from workflows.pipe_filter import filter_criteria
-from workflows.settings import Channels, SnsChannel
+from facewatch.workflows.match import MALFORMED_ERROR
+from facewatch.workflows.pipe_filter import filter_criteria
+from facewatch.workflows.settings import Channels, SnsChannel
 
 STREAM = "facewatch-records"
 

@@ -25,8 +25,8 @@ from match_fixtures import (  # noqa: F401  (pytest fixtures)
 )
 
 from facewatch.local.bridge import lambda_task
-from workflows.records import SNAPSHOT_FIELD
-from workflows.settings import Channels
+from facewatch.workflows.records import SNAPSHOT_FIELD
+from facewatch.workflows.settings import Channels
 
 EDGE_RECORD = json.loads((EVENTS / "edge_agent_record.json").read_text())
 NAME = "Lin-Manuel Miranda"

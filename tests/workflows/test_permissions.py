@@ -18,9 +18,9 @@ from asl_checks import (
 )
 from parliament import analyze_policy_string
 
-from workflows import match
-from workflows.indexing import build_indexing_definition
-from workflows.permissions import DynamicResourceError, UnsupportedTaskError, policy_statements
+from facewatch.workflows import match
+from facewatch.workflows.indexing import build_indexing_definition
+from facewatch.workflows.permissions import DynamicResourceError, UnsupportedTaskError, policy_statements
 
 ARN = "arn:aws:{}:us-east-1:123456789012:{}"
 FACES = "arn:aws:s3:::facewatch-faces-bucket"
@@ -172,7 +172,7 @@ def test_resources_named_in_tasks_are_the_ones_allowed(
 
 def test_email_may_name_the_sender_and_the_recipients_identities_only() -> None:
     # given the email channel from alerts@facewatch.example to an address of another domain
-    from workflows.settings import Channels, EmailChannel
+    from facewatch.workflows.settings import Channels, EmailChannel
 
     email = EmailChannel(sender="alerts@facewatch.example", recipients=("guard@ops.example",))
     definition = match.build_match_definition(match_settings(Channels(email=email)))
