@@ -44,8 +44,8 @@ import boto3  # noqa: E402
 from match_fixtures import detected_face, face_document, kinesis_record, sighting  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
-from facewatch.local.bridge import lambda_task  # noqa: E402
 from facewatch.handlers import decode, snapshot  # noqa: E402
+from facewatch.local.bridge import lambda_task  # noqa: E402
 from facewatch.workflows.match import build_match_definition  # noqa: E402
 from facewatch.workflows.records import OFFLOAD_PREFIX  # noqa: E402
 from facewatch.workflows.settings import AwsEnvironment, Channels, MatchWorkflowSettings, SnsChannel  # noqa: E402

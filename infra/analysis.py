@@ -16,10 +16,10 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from infra import iam
-from infra.config import Camera
 from facewatch.workflows.records import SNAPSHOT_PREFIX, processor_name
 from facewatch.workflows.settings import AnalysisMode
+from infra import iam
+from infra.config import Camera
 
 # Pulumi auto-names an IAM role "<logical name>-<7 random characters>" and refuses (at
 # `pulumi up`, not under mocks) a logical name that leaves no room for them within IAM's

@@ -22,9 +22,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from shlex import quote
 
-from infra.config import Camera
 from facewatch.workflows.records import processor_name
 from facewatch.workflows.settings import AnalysisMode
+from infra.config import Camera
 
 # Shell variable holding an RTSP URL (which often embeds a password): set in the shell,
 # never stored in stack config or outputs.

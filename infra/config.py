@@ -19,6 +19,8 @@ from urllib.parse import urlsplit
 
 import pulumi
 
+from facewatch.workflows.records import CAMERA_NAME_MAX, PROCESSOR_PREFIX, is_valid_camera_name
+from facewatch.workflows.settings import AnalysisMode
 from infra.config_channels import (
     EmailSettings,
     SlackSettings,
@@ -41,8 +43,6 @@ from infra.config_checks import (
     ConfigError,
     set_command,
 )
-from facewatch.workflows.records import CAMERA_NAME_MAX, PROCESSOR_PREFIX, is_valid_camera_name
-from facewatch.workflows.settings import AnalysisMode
 
 WorkflowType = Literal["STANDARD", "EXPRESS"]
 ANALYSIS_MODES: tuple[AnalysisMode, ...] = ("stream-processor", "edge")

@@ -10,9 +10,9 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
+from facewatch.workflows.records import OFFLOAD_PREFIX
 from infra import iam
 from infra.lambda_function import PythonFunctionArgs, python_function
-from facewatch.workflows.records import OFFLOAD_PREFIX
 
 HANDLER = "handlers.decode.lambda_handler"
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
+from facewatch.workflows.records import SNAPSHOT_PREFIX
 from infra import iam
 from infra.lambda_function import PythonFunctionArgs, python_function
-from facewatch.workflows.records import SNAPSHOT_PREFIX
 
 HANDLER = "handlers.snapshot.lambda_handler"
 XRAY_ACTIONS = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]

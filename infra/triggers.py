@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from infra import iam
 from facewatch.workflows import pipe_settings
 from facewatch.workflows.pipe_filter import filter_criteria
+from infra import iam
 
 KINESIS_READ_ACTIONS = [
     "kinesis:DescribeStream",

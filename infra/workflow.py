@@ -19,16 +19,16 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from infra import decode_function, iam, snapshot_function, triggers
-from infra.config import WorkflowType
-from infra.config_channels import EmailSettings, SlackSettings, WebhookSettings, WhatsAppSettings
-from infra.workflow_role import with_infra_statements
 from facewatch.workflows.settings import (
     AwsEnvironment,
     Channels,
     IndexingWorkflowSettings,
     MatchWorkflowSettings,
 )
+from infra import decode_function, iam, snapshot_function, triggers
+from infra.config import WorkflowType
+from infra.config_channels import EmailSettings, SlackSettings, WebhookSettings, WhatsAppSettings
+from infra.workflow_role import with_infra_statements
 
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600  # the SQS maximum: time to notice and redrive
 

@@ -25,7 +25,11 @@ from __future__ import annotations
 from typing import Any
 
 from facewatch.workflows.asl import DYNAMODB_TRANSIENT, S3_TRANSIENT, State, catch_all, retry
-from facewatch.workflows.match_common import CONDITIONAL_CHECK_FAILED, S3_NO_SUCH_KEY, UNKNOWN_PERSON
+from facewatch.workflows.match_common import (
+    CONDITIONAL_CHECK_FAILED,
+    S3_NO_SUCH_KEY,
+    UNKNOWN_PERSON,
+)
 from facewatch.workflows.person_name import (
     PERSON_NAME_ATTRIBUTE,
     PERSON_NAME_SOURCE_ATTRIBUTE,

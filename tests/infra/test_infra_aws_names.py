@@ -14,10 +14,10 @@ import pytest
 from stack_configs import ALL_CHANNELS, ALL_TOKENS
 from stack_harness import StackRun
 
+from facewatch.workflows.records import CAMERA_NAME_MAX
 from infra.analysis import ROLE_LOGICAL_NAME_MAX, processor_role_name
 from infra.config import ConfigError, load_config
 from infra.config_checks import STACK_NAME_MAX
-from facewatch.workflows.records import CAMERA_NAME_MAX
 
 # Maximum length of the physical name per auto-named resource type (AWS API references).
 AUTO_NAME_LIMITS = {

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 import yaml
 
+from facewatch.workflows.records import CAMERA_NAME_MAX
 from infra.config import KNOWN_KEYS, ConfigError, FacewatchConfig, load_config
 from infra.config_checks import STREAM_PROCESSOR_REGIONS
-from facewatch.workflows.records import CAMERA_NAME_MAX
 
 ROOT = Path(__file__).resolve().parents[2]
 

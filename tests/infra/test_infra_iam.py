@@ -9,9 +9,9 @@ import pytest
 from infra_policies import as_list, policies, role_policy
 from stack_harness import ACCOUNT, StackRun
 
+from facewatch.workflows.settings import AwsEnvironment
 from infra.key_policy import ACCOUNT_KEY_ACTIONS
 from infra.workflow_role import connection_secrets_decrypt, infra_statements, with_infra_statements
-from facewatch.workflows.settings import AwsEnvironment
 
 # Statements whose Resource is "*" because the service has no resource-level permission
 # for those actions (AWS docs); each is added by infra with the reason next to it.

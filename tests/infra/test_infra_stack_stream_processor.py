@@ -210,7 +210,12 @@ def test_state_machine_definitions_are_the_builders_output(run: StackRun) -> Non
 
 
 def match_settings(run: StackRun) -> Any:
-    from facewatch.workflows.settings import AwsEnvironment, Channels, EmailChannel, MatchWorkflowSettings
+    from facewatch.workflows.settings import (
+        AwsEnvironment,
+        Channels,
+        EmailChannel,
+        MatchWorkflowSettings,
+    )
 
     return MatchWorkflowSettings(
         env=AwsEnvironment(REGION, ACCOUNT),

@@ -33,9 +33,9 @@ os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 
+from facewatch.handlers import snapshot
 from facewatch.local.bridge import http_task, lambda_task
 from facewatch.local.pipe import decode_enrichment, execution_input
-from facewatch.handlers import snapshot
 from facewatch.workflows.match import build_match_definition
 from facewatch.workflows.settings import (
     AwsEnvironment,

@@ -20,7 +20,11 @@ from parliament import analyze_policy_string
 
 from facewatch.workflows import match
 from facewatch.workflows.indexing import build_indexing_definition
-from facewatch.workflows.permissions import DynamicResourceError, UnsupportedTaskError, policy_statements
+from facewatch.workflows.permissions import (
+    DynamicResourceError,
+    UnsupportedTaskError,
+    policy_statements,
+)
 
 ARN = "arn:aws:{}:us-east-1:123456789012:{}"
 FACES = "arn:aws:s3:::facewatch-faces-bucket"
