@@ -60,7 +60,12 @@ PRICE_TEXT = {
     "DynamoDB on-demand": "$0.625 per million writes [8]",
     "S3 audit objects": "PUT $0.005 per 1,000 [9]",
     "S3 snapshot uploads by the agent": "PUT $0.005 per 1,000 [9]",
-    "Lambda (decode, snapshot)": "$0.20 per million requests, $0.00001667/GB-s [10]",
+    "Lambda decode (the Pipe's enrichment, one per batch)": (
+        "$0.20 per million requests, $0.00001667/GB-s [10]"
+    ),
+    "Lambda snapshot (one per notified match)": (
+        "$0.20 per million requests, $0.00001667/GB-s [10]"
+    ),
 }
 
 
@@ -76,7 +81,7 @@ class Workload:
     searches_per_second: float = 1.0  # agent --search-interval 1, one tracked face
     record_kib_billed: int = 2  # ~1.4 KB record, rounded up to whole KiB by Kinesis
     snapshot_puts_per_record: int = 2  # agent --snapshots matches: frame and face crop
-    decode_gb_seconds: float = 0.25 * 0.1  # 256 MB (infra/workflow.py), 0.1 s assumed
+    decode_gb_seconds: float = 0.5 * 0.1  # 512 MB (infra/decode_function.py), 0.1 s assumed
     snapshot_gb_seconds: float = 0.5 * 1.0  # 512 MB (infra/lambda_function.py), 1 s assumed
 
     @property
@@ -94,7 +99,8 @@ class Workload:
     @property
     def executions(self) -> float:
         # The pipe batches the records of up to 1 s (BATCHING_WINDOW_SECONDS, 5 < BATCH_SIZE
-        # records) into one execution, and the decode Lambda coalesces one person's records
+        # records) into one execution (one enrichment invocation each), and the decode
+        # Lambda coalesces one person's records
         # on one camera within a batch into one handled match.
         return self.seconds_in_view
 
@@ -180,12 +186,13 @@ def line_items(
         )
         if edge
         else Cost(),
-        "Lambda (decode, snapshot)": priced("lambda_request", w.executions + w.notified, o)
-        + priced(
-            "lambda_gb_second",
-            w.executions * w.decode_gb_seconds + w.notified * w.snapshot_gb_seconds,
-            o,
-        ),
+        # The Pipe invokes its enrichment once per batch, before each execution.
+        "Lambda decode (the Pipe's enrichment, one per batch)": priced(
+            "lambda_request", w.executions, o
+        )
+        + priced("lambda_gb_second", w.executions * w.decode_gb_seconds, o),
+        "Lambda snapshot (one per notified match)": priced("lambda_request", w.notified, o)
+        + priced("lambda_gb_second", w.notified * w.snapshot_gb_seconds, o),
     }
 
 

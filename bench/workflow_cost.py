@@ -9,8 +9,10 @@ the events AWS bills as state transitions (every ``*StateEntered``, retries incl
 - the same two for a legacy registry item without PersonName (the name read from the tags),
 - a record without matches (unknown face, alerts off),
 - a batch of 5 records of one person on one camera (a person in view writes ~5 records a
-  second; the Pipe batches them), first sighting and all suppressed: the decode Lambda
-  coalesces them into one handled match (handlers/decode.py).
+  second; the Pipe batches them), first sighting and all suppressed: the decode Lambda, the
+  Pipe's enrichment, coalesces them into one handled match (handlers/decode.py) before the
+  execution starts, so its invocation is no state transition (its cost is a Lambda line in
+  bench/camera_hour_cost.py).
 
 Prices (us-east-1, list prices; check https://aws.amazon.com/step-functions/pricing/):
 Standard $0.025 per 1,000 state transitions. Express $1.00 per million requests plus
@@ -45,6 +47,7 @@ from moto import mock_aws  # noqa: E402
 from facewatch.handlers import decode, snapshot  # noqa: E402
 from facewatch.local.bridge import lambda_task  # noqa: E402
 from facewatch.workflows.match import build_match_definition  # noqa: E402
+from facewatch.workflows.records import OFFLOAD_PREFIX  # noqa: E402
 from facewatch.workflows.settings import AwsEnvironment, Channels, MatchWorkflowSettings, SnsChannel  # noqa: E402
 
 logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
@@ -110,7 +113,6 @@ def _setup() -> tuple[dict[str, Any], str]:
         audit_bucket="audit",
         dead_letter_queue_url=clients["sqs"].create_queue(QueueName="dlq")["QueueUrl"],
         snapshot_function_arn=f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:snapshot",
-        decode_function_arn=f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:decode",
         channels=Channels(sns=SnsChannel(clients["sns"].create_topic(Name="alerts")["TopicArn"])),
     )
     arn = clients["stepfunctions"].create_state_machine(
@@ -123,8 +125,11 @@ def _setup() -> tuple[dict[str, Any], str]:
 
 def _transitions(clients: dict[str, Any], arn: str, records: list[dict[str, Any]]) -> int:
     sfn = clients["stepfunctions"]
+    # The Pipe's enrichment (handlers/decode.py) decodes the batch before the execution.
+    settings = decode.Settings(False, audit_bucket="audit", offload_prefix=OFFLOAD_PREFIX)
+    enriched = decode.enrich(records, settings, decode.s3_writer(clients["s3"]))
     execution = sfn.start_execution(
-        stateMachineArn=arn, name=uuid.uuid4().hex, input=json.dumps(records)
+        stateMachineArn=arn, name=uuid.uuid4().hex, input=json.dumps(enriched)
     )
     deadline = time.monotonic() + 60
     while sfn.describe_execution(executionArn=execution["executionArn"])["status"] == "RUNNING":
@@ -145,9 +150,7 @@ def _in_view(camera: str, start: float) -> list[dict[str, Any]]:
 def measure() -> dict[str, int]:
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         clients, arn = _setup()
-        with lambda_task.install(
-            {"snapshot": snapshot.lambda_handler, "decode": decode.lambda_handler}
-        ):
+        with lambda_task.install({"snapshot": snapshot.lambda_handler}):
             return {
                 "first sighting": _transitions(
                     clients, arn, [sighting("front-door", "people_lin.png", 1_700_000_000.0)]

@@ -1,270 +1,255 @@
-"""Decode and check the Kinesis records of one match-workflow batch (the workflow's first task).
+"""The EventBridge Pipe's enrichment: decode, check and coalesce one batch of Kinesis records
+into the compact batch the match workflow is started with.
 
-Why a Lambda and not ``States.StringToJson(States.Base64Decode(...))``: an intrinsic function
-that fails on bad input raises ``States.Runtime``, which no ``Catch`` (not even ``States.ALL``)
-can handle, on AWS and in moto alike; one bad record would fail the whole batch with no
-dead-letter message. Decoding here turns every bad record into data the workflow routes to
-its ``MalformedRecord`` path while the other records of the batch proceed.
+Why before the workflow, not in it: Step Functions refuses an execution input (and any
+state's data) over 256 KB, while one Kinesis record may be 1 MB; a Lambda enrichment receives
+the whole batch (a JSON array of Pipes' Kinesis records, base64 ``data``) up to 6 MB, and the
+Pipe starts the workflow with what it returns (pipes-enrichment.html,
+eb-pipes-batching-concurrency.html). So the workflow only ever sees a payload this function
+has measured. Why a Lambda at all: an intrinsic (``States.StringToJson(States.Base64Decode
+(...))``) that fails on bad input raises ``States.Runtime``, which no ``Catch`` handles: one
+bad record would fail the whole batch with no dead-letter message.
 
-Input: ``{"Records": [<EventBridge Pipes Kinesis record>, ...], "UnknownFaceAlerts": <bool>}``.
+Output: a one-element JSON array (Pipes hand an enrichment's array response to the target
+as it is; the workflow also accepts the bare object) holding ``{"Matches": [<entry>],
+"UnknownFaces": [<entry>] ([] unless UNKNOWN_FACE_ALERTS), "Rejected": [{"RecordIndex",
+"Outcome": "malformed"|"oversized", "Kind": "malformed-record"|"oversized-record",
+"Problem", "Record", "Offloaded": null|{"Bucket", "Key"}}], "AnyRejected", "AnyMalformed",
+"Summary": {counts}}``. An entry is one handled face with only what the workflow, the
+snapshot Lambda and the audit record read: ``RecordIndex``, ``FaceIndex`` (the audit keys
+``record-<i>-face-<j>.json`` name them), ``Camera``, ``ArrivalSeconds``, ``Kinesis`` (shard,
+sequence number, partition key, arrival), ``Frame`` (the frame's KinesisVideo fields and, in
+edge mode, the agent's ``Snapshot`` keys for this face), ``Face`` (bounding box, confidence,
+matches: FaceId, ExternalImageId, Similarity), for a matched face ``Best`` (its highest
+match), ``SimilarityRounded`` and ``SimilarityText`` (one decimal, for people: ASL cannot
+round), then ``MaxSimilarity`` and ``Coalesced``. No entry repeats its record's document.
 
-Coalescing. A camera with a known person in view writes ~5 records a second, each carrying the
-same match, and the Pipe batches up to 10 of them per execution. Within one batch, the matched
-faces with the same (camera, best match's ExternalImageId) are handled ONCE: the first of them
-(batch order: a Pipe batch is one shard's records in sequence order, so the earliest) is the
-handled match, and the others are attached to it as ``Coalesced`` sightings, so the workflow
-resolves, dedupes, notifies and audits one match per (camera, face identity) per batch. The
-first rather than the highest-similarity sighting because the alert, the dedupe window (which
-starts at the handled match's arrival) and the snapshot then tell when the person was *first*
-seen: later frames would delay every timestamp by up to the batching window. The best
-similarity is not lost: ``MaxSimilarity`` (handled and coalesced sightings) goes into the audit
-record with the list. Several photos of one person have different ExternalImageIds and are not
-coalesced here: the workflow's dedupe by person catches them. Faces without matches (when
-``UnknownFaceAlerts``) coalesce the same way per camera. Nothing is lost: every coalesced
-sighting is listed in the audit record of the match it joined, and every malformed record is
-handled on its own.
+Coalescing. A camera with a known person in view writes ~5 records a second, each with the
+same match, and the Pipe batches up to 10. Matched faces with the same (camera, best match's
+ExternalImageId) are handled ONCE: the first (a Pipe batch is one shard's records in order),
+so the alert, the dedupe window and the snapshot tell when the person was first seen; the
+later ones are listed in its ``Coalesced`` sightings, and ``MaxSimilarity`` keeps the best
+similarity. Faces without matches (UNKNOWN_FACE_ALERTS) coalesce the same way per camera.
+Photos of one person with different ExternalImageIds are not coalesced here: the workflow's
+dedupe by person catches them.
 
-Output (only what the workflow must iterate over; a record whose faces all joined an earlier
-match, or that has no face to handle, appears nowhere but in those lists and ``Summary``):
-``{"Matches": [<handled>], "UnknownFaces": [<handled>] ([] unless UnknownFaceAlerts),
-"Malformed": [{"RecordIndex": i, "Record": <record as received>, "Problem": <what is wrong>}],
-"AnyMalformed": <bool>, "Summary": {"Records", "Malformed", "MatchedFaces", "Matches",
-"UnmatchedFaces", "UnknownFaces", "Coalesced"}}`` where a handled entry is
-``{"RecordIndex": i, "FaceIndex": j, "Camera": <camera name>, "ArrivalSeconds": <int epoch
-seconds>, "Kinesis": <record without data>, "Decoded": <document>, "Face": <face>,
-"Best": <its highest-similarity match> (matched only), "MaxSimilarity": <number or null>,
-"Coalesced": [{"recordIndex", "faceIndex", "sequenceNumber", "producerTimestamp",
-"arrivalTimestamp", "similarity"}, ...]}`` (``RecordIndex`` is the record's position in the
-batch: audit keys ``record-<i>-face-<j>[-suppressed|-malformed].json`` keep naming it). A
-record with faces of several identities repeats its ``Decoded`` document in each of their
-entries: bounded by the Pipe's batch of 10 records (~1.4 KB each), far below the 256 KB state
-payload limit for the few people a camera sees at once.
+The payload budget. The returned JSON stays within ``PAYLOAD_BUDGET`` characters (ASCII
+JSON: as many UTF-8 bytes as characters), far enough below 256 KB for what the states add.
+A malformed record longer than ``INLINE_RECORD_CHARS`` is never inlined; and while the batch
+is over budget (a crowd: many matched faces), the record whose faces weigh most (the latest
+of equals) becomes ``oversized`` and the batch is coalesced again without it. Each such
+record is written as received to the audit bucket, ``<OFFLOAD_PREFIX><yyyy>/<mm>/<dd>/
+<shard>/<sequence number>.json`` (SSE-KMS by the bucket's default; a retried batch overwrites
+its own objects), and listed in ``Rejected`` with its stream coordinates and the object: the
+workflow sends each rejected record to the DLQ and audits it, while the rest of the batch is
+handled. If an object cannot be written the function fails: Pipes retries the batch, then
+sends it to the Pipe's dead-letter queue (its shard and sequence numbers).
 
 Only the fields the workflow dereferences are checked (the record contract's full JSON schema
-lives with the producers, in ``facewatch/schemas``); the handler needs nothing beyond the
-standard library, so the Lambda package stays small.
+lives with the producers, in ``facewatch/schemas``); boto3 (in the Lambda runtime) is only
+used to offload.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
+import hashlib
 import json
-import math
+import os
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-_STREAM_SEGMENT = ":stream/"
-# Kinesis video stream names; also keeps camera names safe inside HTML, keys and "#" ids.
-_CAMERA = re.compile(r"[A-Za-z0-9_.\-]{1,256}")
+from .decode_records import coalesce, decode_record, is_number, record_metadata
+
+# 256 KB (Step Functions' limit) minus room for what the workflow adds to its state.
+PAYLOAD_BUDGET = 160 * 1024
+# A malformed record is inlined (DLQ message, audit record) up to this size.
+INLINE_RECORD_CHARS = 8 * 1024
+_KEY_PART = re.compile(r"[^A-Za-z0-9_.\-]")
+PutObject = Callable[[str, str, bytes], None]  # (bucket, key, body)
 
 
-class MalformedRecord(ValueError):
-    """A record the workflow cannot handle, with a message naming the problem."""
+@dataclass(frozen=True)
+class Settings:
+    """The function's environment, as the stack sets it (infra/decode_function.py)."""
 
+    unknown_face_alerts: bool
+    audit_bucket: str
+    # workflows.records.OFFLOAD_PREFIX, passed in (the Lambda package holds handlers/ only).
+    offload_prefix: str
 
-def _require(condition: bool, problem: str) -> None:
-    if not condition:
-        raise MalformedRecord(problem)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _decode_data(record: Any) -> dict[str, Any]:
-    _require(isinstance(record, dict), "the record is not a JSON object")
-    data = record.get("data")
-    _require(isinstance(data, str), "the record has no base64 'data' string")
-    try:
-        raw = base64.b64decode(data, validate=True)
-    except (binascii.Error, ValueError) as error:
-        raise MalformedRecord(f"'data' is not base64: {error}") from error
-    try:
-        document = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as error:
-        raise MalformedRecord(f"'data' is not UTF-8 JSON: {error}") from error
-    if not isinstance(document, dict):
-        raise MalformedRecord("'data' is JSON but not an object")
-    return document
-
-
-def _camera(document: dict[str, Any]) -> str:
-    information = document.get("InputInformation")
-    video = information.get("KinesisVideo") if isinstance(information, dict) else None
-    if not isinstance(video, dict):
-        raise MalformedRecord("missing InputInformation.KinesisVideo")
-    stream_arn = video.get("StreamArn")
-    if not isinstance(stream_arn, str):
-        raise MalformedRecord("missing InputInformation.KinesisVideo.StreamArn")
-    head, _, tail = stream_arn.partition(_STREAM_SEGMENT)
-    camera = tail.split("/")[0]
-    _require(
-        head.startswith("arn:") and _CAMERA.fullmatch(camera) is not None,
-        f"StreamArn {stream_arn!r} names no camera (arn:...:stream/<camera>/...)",
-    )
-    return camera
-
-
-def _check_faces(document: dict[str, Any]) -> None:
-    faces = document.get("FaceSearchResponse")
-    if not isinstance(faces, list):
-        raise MalformedRecord("missing FaceSearchResponse (a list)")
-    for index, face in enumerate(faces):
-        where = f"FaceSearchResponse[{index}]"
-        _require(isinstance(face, dict), f"{where} is not an object")
-        detected = face.get("DetectedFace")
-        _require(isinstance(detected, dict), f"missing {where}.DetectedFace")
-        _require(
-            isinstance(detected.get("BoundingBox"), dict),
-            f"missing {where}.DetectedFace.BoundingBox",
+    @classmethod
+    def from_env(cls) -> Settings:
+        return cls(
+            unknown_face_alerts=os.environ.get("UNKNOWN_FACE_ALERTS", "").lower() == "true",
+            audit_bucket=os.environ.get("AUDIT_BUCKET", ""),
+            offload_prefix=os.environ.get("OFFLOAD_PREFIX", ""),
         )
-        matches = face.get("MatchedFaces")
-        _require(isinstance(matches, list), f"missing {where}.MatchedFaces (a list)")
-        for rank, match in enumerate(matches):
-            at = f"{where}.MatchedFaces[{rank}]"
-            _require(isinstance(match, dict), f"{at} is not an object")
-            _require(_is_number(match.get("Similarity")), f"missing {at}.Similarity")
-            face_info = match.get("Face")
-            external_id = face_info.get("ExternalImageId") if isinstance(face_info, dict) else None
-            _require(
-                isinstance(external_id, str) and bool(external_id),
-                f"missing {at}.Face.ExternalImageId",
+
+
+def payload_size(payload: Any) -> int:
+    return len(json.dumps(payload, separators=(",", ":")))
+
+
+def offload_key(prefix: str, record: Any) -> str:
+    """Where a record's raw form goes: dated by its arrival, named by shard and sequence
+    number (a hash of the record when it has none)."""
+    meta = record_metadata(record)
+    arrival = meta.get("approximateArrivalTimestamp")
+    day = (
+        datetime.fromtimestamp(float(arrival), UTC).strftime("%Y/%m/%d")  # type: ignore[arg-type]
+        if is_number(arrival)
+        else None
+    )
+
+    def part(value: Any) -> str | None:
+        return _KEY_PART.sub("_", str(value))[:200] if value else None
+
+    name = (
+        part(meta["sequenceNumber"])
+        or hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
+    )
+    return f"{prefix}{day or 'undated'}/{part(meta['shardId']) or 'unknown-shard'}/{name}.json"
+
+
+class _Batch:
+    """The batch as the workflow iterates it, with the records moved out of it so far."""
+
+    def __init__(self, records: list[Any], settings: Settings) -> None:
+        self.records, self.settings = records, settings
+        self.decoded = [decode_record(record) for record in records]
+        self.oversized: set[int] = set()
+        self.offloaded: dict[int, dict[str, str]] = {}
+        for index, item in enumerate(self.decoded):
+            if not item["Valid"] and payload_size(records[index]) > INLINE_RECORD_CHARS:
+                self._offload(index)
+
+    def _offload(self, index: int) -> None:
+        key = offload_key(self.settings.offload_prefix, self.records[index])
+        self.offloaded[index] = {"Bucket": self.settings.audit_bucket, "Key": key}
+
+    def _rejected(self, index: int) -> dict[str, Any]:
+        item, pointer = self.decoded[index], self.offloaded.get(index)
+        where = (
+            f" The record as received is s3://{pointer['Bucket']}/{pointer['Key']}"
+            if pointer
+            else ""
+        )
+        if item["Valid"]:
+            faces = item["Faces"]
+            matched = sum(1 for face in faces if "Best" in face)
+            outcome = "oversized"
+            problem = (
+                f"its {len(faces)} faces ({matched} matched) do not fit in one Step Functions "
+                f"execution input (256 KB) with the rest of its batch.{where}"
             )
-
-
-def _split_faces(document: dict[str, Any]) -> tuple[list[Any], list[Any]]:
-    """Faces with matches (and their best match), faces without: one workflow Map each.
-
-    Picking here saves the workflow a count, a Choice and a pick per face (JSONPath cannot
-    index a list that may be empty without failing the execution).
-    """
-    matched: list[Any] = []
-    unmatched: list[Any] = []
-    for index, face in enumerate(document["FaceSearchResponse"]):
-        matches = face["MatchedFaces"]
-        if matches:
-            best = max(matches, key=lambda match: match["Similarity"])  # first of the highest
-            matched.append({"FaceIndex": index, "Face": face, "Best": best})
         else:
-            unmatched.append({"FaceIndex": index, "Face": face})
-    return matched, unmatched
+            outcome = "malformed"
+            problem = f"{item['Problem']}.{where}" if where else item["Problem"]
+        return {
+            "RecordIndex": index,
+            "Outcome": outcome,
+            "Kind": f"{outcome}-record",
+            "Problem": problem,
+            # As received when it is small; else where it is in the stream (and the object).
+            "Record": record_metadata(self.records[index]) if pointer else self.records[index],
+            "Offloaded": pointer,
+        }
+
+    def payload(self) -> dict[str, Any]:
+        handled = coalesce(self.decoded, self.oversized, self.settings.unknown_face_alerts)
+        rejected = [
+            self._rejected(index)
+            for index, item in enumerate(self.decoded)
+            if not item["Valid"] or index in self.oversized
+        ]
+        malformed = sum(1 for entry in rejected if entry["Outcome"] == "malformed")
+        return {
+            "Matches": handled["Matches"],
+            "UnknownFaces": handled["UnknownFaces"],
+            "Rejected": rejected,
+            "AnyRejected": bool(rejected),
+            "AnyMalformed": bool(malformed),
+            "Summary": {
+                "Records": len(self.records),
+                "Malformed": malformed,
+                "Oversized": len(self.oversized),
+                "Matches": len(handled["Matches"]),
+                "UnknownFaces": len(handled["UnknownFaces"]),
+                **handled["Counts"],
+            },
+        }
+
+    def shrink(self) -> bool:
+        """Move the heaviest remaining record out of the batch; False when none is left."""
+        candidates = [
+            (payload_size(item["Faces"]), index)
+            for index, item in enumerate(self.decoded)
+            if item["Valid"] and item["Faces"] and index not in self.oversized
+        ]
+        if candidates:
+            index = max(candidates)[1]
+            self.oversized.add(index)
+            self._offload(index)
+            return True
+        # Only small malformed records are left inline: move them out too.
+        inline = [i for i, item in enumerate(self.decoded) if i not in self.offloaded]
+        for index in inline:
+            self._offload(index)
+        return bool(inline)
 
 
-def decode_record(record: Any) -> dict[str, Any]:
-    """One record: decoded and checked, or why it is malformed."""
-    try:
-        document = _decode_data(record)
-        camera = _camera(document)
-        _check_faces(document)
-        arrival = record.get("approximateArrivalTimestamp")
-        _require(_is_number(arrival), "missing approximateArrivalTimestamp (epoch seconds)")
-    except MalformedRecord as problem:
-        return {"Valid": False, "Record": record, "Problem": str(problem)}
-    kinesis = {key: value for key, value in record.items() if key != "data"}
-    matched, unmatched = _split_faces(document)
-    return {
-        "Valid": True,
-        "Kinesis": kinesis,
-        "Decoded": document,
-        "Camera": camera,
-        # Whole seconds: the dedupe condition compares it with integer expiry times.
-        "ArrivalSeconds": int(arrival),
-        "Matched": matched,
-        "Unmatched": unmatched,
-    }
+def decode_batch(
+    records: list[Any], settings: Settings, put_object: PutObject | None = None
+) -> dict[str, Any]:
+    """The compact batch, within PAYLOAD_BUDGET; the records it leaves out go to `put_object`."""
+    batch = _Batch(records, settings)
+    payload = batch.payload()
+    while payload_size(payload) > PAYLOAD_BUDGET:
+        if not batch.shrink():
+            raise RuntimeError(
+                f"a batch of {len(records)} records does not fit in {PAYLOAD_BUDGET} characters "
+                "even with every record offloaded: lower the Pipe's batch size"
+            )
+        payload = batch.payload()
+    if batch.offloaded and (put_object is None or not settings.audit_bucket):
+        raise RuntimeError("records must be offloaded but AUDIT_BUCKET is not set")
+    for index, pointer in sorted(batch.offloaded.items()):
+        assert put_object is not None
+        body = {"kind": "facewatch-offloaded-record", "record": records[index]}
+        put_object(pointer["Bucket"], pointer["Key"], json.dumps(body).encode())
+    return payload
 
 
-def _producer_timestamp(document: dict[str, Any]) -> Any:
-    video = document["InputInformation"]["KinesisVideo"]
-    value = video.get("ProducerTimestamp")
-    return value if _is_number(value) else None
+def s3_writer(s3: Any) -> PutObject:
+    """How the function writes an offloaded record with an S3 client (the local mode's own)."""
+
+    def put(bucket: str, key: str, body: bytes) -> None:
+        s3.put_object(
+            Bucket=bucket,
+            Key=key,
+            Body=body,
+            ContentType="application/json",
+            # Object Lock (facewatch:auditObjectLock) refuses a PutObject without a checksum.
+            ChecksumAlgorithm="SHA256",
+        )
+
+    return put
 
 
-def _sighting(index: int, record: dict[str, Any], face: dict[str, Any]) -> dict[str, Any]:
-    """How a coalesced sighting is listed in the audit record of the match it joined."""
-    best = face.get("Best")
-    return {
-        "recordIndex": index,
-        "faceIndex": face["FaceIndex"],
-        "sequenceNumber": record["Kinesis"].get("sequenceNumber"),
-        "producerTimestamp": _producer_timestamp(record["Decoded"]),
-        "arrivalTimestamp": record["Kinesis"]["approximateArrivalTimestamp"],
-        "similarity": best["Similarity"] if best is not None else None,
-    }
+def enrich(records: list[Any], settings: Settings, put_object: PutObject) -> list[dict[str, Any]]:
+    """What the Pipe gets back for a batch: the decoded batch in a one-element array."""
+    return [decode_batch(records, settings, put_object)]
 
 
-class _Coalescer:
-    """One handled entry per key, in order of first sighting; later ones join it."""
+def lambda_handler(event: Any, context: Any) -> list[dict[str, Any]]:
+    import boto3  # in the Lambda runtime; only needed to offload
 
-    def __init__(self) -> None:
-        self.handled: dict[tuple[str, str | None], dict[str, Any]] = {}
-        self.coalesced = 0
-
-    def add(
-        self, key: tuple[str, str | None], index: int, record: dict[str, Any], face: Any
-    ) -> None:
-        similarity = face["Best"]["Similarity"] if "Best" in face else None
-        first = self.handled.get(key)
-        if first is None:
-            self.handled[key] = {
-                "RecordIndex": index,
-                **face,
-                "Camera": record["Camera"],
-                "ArrivalSeconds": record["ArrivalSeconds"],
-                "Kinesis": record["Kinesis"],
-                "Decoded": record["Decoded"],
-                "MaxSimilarity": similarity,
-                "Coalesced": [],
-            }
-            return
-        first["Coalesced"].append(_sighting(index, record, face))
-        if similarity is not None and similarity > first["MaxSimilarity"]:
-            first["MaxSimilarity"] = similarity
-        self.coalesced += 1
-
-    def entries(self) -> list[dict[str, Any]]:
-        return list(self.handled.values())
-
-
-def decode_batch(records: list[Any], *, unknown_face_alerts: bool) -> dict[str, Any]:
-    """The batch as the workflow iterates it: coalesced matches, unknown faces, malformed."""
-    matches, unknown = _Coalescer(), _Coalescer()
-    malformed: list[dict[str, Any]] = []
-    matched_faces = unmatched_faces = 0
-    for index, record in enumerate(records):
-        item = decode_record(record)
-        if not item["Valid"]:
-            malformed.append({"RecordIndex": index, "Record": record, "Problem": item["Problem"]})
-            continue
-        for face in item["Matched"]:
-            matched_faces += 1
-            identity = face["Best"]["Face"]["ExternalImageId"]
-            matches.add((item["Camera"], identity), index, item, face)
-        for face in item["Unmatched"]:
-            unmatched_faces += 1
-            if unknown_face_alerts:
-                unknown.add((item["Camera"], None), index, item, face)
-    handled_matches, handled_unknown = matches.entries(), unknown.entries()
-    return {
-        "Matches": handled_matches,
-        "UnknownFaces": handled_unknown,
-        "Malformed": malformed,
-        "AnyMalformed": bool(malformed),
-        "Summary": {
-            "Records": len(records),
-            "Malformed": len(malformed),
-            "MatchedFaces": matched_faces,
-            "Matches": len(handled_matches),
-            "UnmatchedFaces": unmatched_faces,
-            "UnknownFaces": len(handled_unknown),
-            "Coalesced": matches.coalesced + unknown.coalesced,
-        },
-    }
-
-
-def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    records = event.get("Records")
-    if not isinstance(records, list):
-        records = [] if records is None else [records]
-    return decode_batch(records, unknown_face_alerts=event.get("UnknownFaceAlerts") is True)
+    # Pipes send a batch as a JSON array, even a batch of one record.
+    records = event if isinstance(event, list) else [event]
+    response = enrich(records, Settings.from_env(), s3_writer(boto3.client("s3")))
+    # One line per batch in the function's log: what became of its records.
+    print(json.dumps({"event": "decode.batch", **response[0]["Summary"]}))
+    return response

@@ -1,11 +1,16 @@
 """The match workflow's snapshot task: a face image and a time-limited link to it.
 
-- stream-processor mode (no ``FacewatchSnapshot`` in the record): Kinesis Video Streams
+Input: ``{"Frame": <the handled entry's Frame>, "BoundingBox": <the face's box>, "FaceIndex",
+"Camera", "PersonName"}``; ``Frame`` holds the record's ``InputInformation.KinesisVideo``
+fields and, in edge mode, ``Snapshot`` (the agent's ``FacewatchSnapshot`` keys for this face:
+``Bucket``, ``FrameKey``, ``FaceKey``), as the decode enrichment (handlers/decode.py) gives it.
+
+- stream-processor mode (no ``Snapshot`` in the frame): Kinesis Video Streams
   ``GetDataEndpoint(APIName=GET_IMAGES)``, then ``GetImages`` at the frame's producer
   timestamp (fragment ``ProducerTimestamp`` + ``FrameOffsetInSeconds``); the frame is cropped
   to the face's ``BoundingBox`` with Pillow and stored under ``snapshots/`` in the audit bucket;
-- edge mode: the crop the camera agent already uploaded (``FacewatchSnapshot.FaceKeys[i]``,
-  else its ``FrameKey``).
+- edge mode: the crop the camera agent already uploaded (``FaceKey``, from
+  ``FacewatchSnapshot.FaceKeys[i]``, else its ``FrameKey``).
 
 Either way the result is presigned. A missing image never raises: the task returns
 ``available: false`` and an ``error``, and the channels send their message without image.
@@ -101,8 +106,7 @@ def _presign(bucket: str, key: str) -> str:
 
 def _edge_snapshot(snapshot: dict[str, Any], face_index: int) -> tuple[str, str]:
     bucket = snapshot.get("Bucket")
-    face_keys = snapshot.get("FaceKeys") or []
-    key = face_keys[face_index] if 0 <= face_index < len(face_keys) else snapshot.get("FrameKey")
+    key = snapshot.get("FaceKey") or snapshot.get("FrameKey")
     if not isinstance(bucket, str) or not isinstance(key, str):
         raise SnapshotUnavailable(f"{SNAPSHOT_FIELD} names no image for face {face_index}")
     try:
@@ -154,11 +158,11 @@ def crop_face(jpeg: bytes, box: dict[str, Any]) -> bytes:
     return out.getvalue()
 
 
-def _stream_snapshot(record: dict[str, Any], face_index: int, camera: str) -> tuple[str, str]:
-    video = record["InputInformation"]["KinesisVideo"]
-    frame_time = float(video["ProducerTimestamp"]) + float(video.get("FrameOffsetInSeconds", 0))
-    box = record["FaceSearchResponse"][face_index]["DetectedFace"]["BoundingBox"]
-    crop = crop_face(_frame_jpeg(video["StreamArn"], frame_time), box)
+def _stream_snapshot(
+    frame: dict[str, Any], box: dict[str, Any], face_index: int, camera: str
+) -> tuple[str, str]:
+    frame_time = float(frame["ProducerTimestamp"]) + float(frame.get("FrameOffsetInSeconds") or 0)
+    crop = crop_face(_frame_jpeg(frame["StreamArn"], frame_time), box)
     if not SETTINGS.audit_bucket:
         raise SnapshotUnavailable("AUDIT_BUCKET is not set")
     key = f"{SNAPSHOT_PREFIX}{camera}/{round(frame_time * 1000)}/face-{face_index}.jpg"
@@ -190,16 +194,18 @@ def _markup(name: str, url: str | None) -> dict[str, str]:
 
 
 def snapshot(event: dict[str, Any]) -> dict[str, Any]:
-    record = event.get("Decoded") or {}
+    frame = event.get("Frame") or {}
     face_index = int(event.get("FaceIndex", 0))
     camera = str(event.get("Camera", "camera"))
     name = str(event.get("PersonName", ""))
     started = time.monotonic()
     try:
-        if isinstance(record.get(SNAPSHOT_FIELD), dict):
-            bucket, key = _edge_snapshot(record[SNAPSHOT_FIELD], face_index)
+        if isinstance(frame.get("Snapshot"), dict):
+            bucket, key = _edge_snapshot(frame["Snapshot"], face_index)
         else:
-            bucket, key = _stream_snapshot(record, face_index, camera)
+            bucket, key = _stream_snapshot(
+                frame, event.get("BoundingBox") or {}, face_index, camera
+            )
         url = _presign(bucket, key)
     except (
         SnapshotUnavailable,
@@ -230,5 +236,5 @@ def snapshot(event: dict[str, Any]) -> dict[str, Any]:
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    # Decoding the Pipe's records is handlers/decode.py, a function of its own.
+    # Decoding the Pipe's records is handlers/decode.py, the Pipe's enrichment.
     return snapshot(event)

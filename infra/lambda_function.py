@@ -24,7 +24,7 @@ PACKAGE_DIR = PROJECT_ROOT / "build" / "lambda" / "snapshot"
 # Tests (and CI without Pillow wheels) point the program at another directory.
 PACKAGE_DIR_VARIABLE = "FACEWATCH_LAMBDA_PACKAGE_DIR"
 # The handler modules the stack deploys; each must be in the package.
-HANDLER_MODULES = ("snapshot", "decode", "object_key")
+HANDLER_MODULES = ("snapshot", "decode", "decode_records", "object_key")
 RUNTIME = "python3.12"
 
 

@@ -1,5 +1,5 @@
-"""What starts the workflows: the EventBridge Pipe (data stream -> match workflow) and the
-EventBridge rule (faces bucket events -> indexing workflow).
+"""What starts the workflows: the EventBridge Pipe (data stream -> decode enrichment -> match
+workflow) and the EventBridge rule (faces bucket events -> indexing workflow).
 
 Both have their own role, trusted only by their service for this very pipe/rule
 (aws:SourceAccount + aws:SourceArn), and both send what they cannot deliver to the DLQ.
@@ -39,6 +39,7 @@ class TriggerArgs:
     data_stream_arn: pulumi.Output[str]
     faces_bucket: pulumi.Output[str]
     match_state_machine_arn: pulumi.Output[str]
+    decode_function_arn: pulumi.Output[str]
     indexing_state_machine_arn: pulumi.Output[str]
     unknown_face_alerts: bool
     log_group_arn: pulumi.Output[str]
@@ -54,15 +55,18 @@ def rule_name(prefix: str) -> str:
 
 def pipe_statements(
     *, stream_arn: str, dlq_arn: str, key_arn: str, state_machine_arn: str, log_group_arn: str,
-    region: str,
+    decode_function_arn: str, region: str,
 ) -> list[iam.Statement]:  # fmt: skip
     """The documented Kinesis-source permissions (eb-pipes-permissions.html), the DLQ, the
+    enrichment (that one function, unqualified: the Pipe names it without a version), the
     target and the pipe's own ERROR log."""
     return [
         {"Sid": "ReadDataStream", "Effect": "Allow", "Action": KINESIS_READ_ACTIONS,
          "Resource": [stream_arn]},
         {"Sid": "DeadLetterFailedBatches", "Effect": "Allow", "Action": ["sqs:SendMessage"],
          "Resource": [dlq_arn]},
+        {"Sid": "InvokeDecodeEnrichment", "Effect": "Allow", "Action": ["lambda:InvokeFunction"],
+         "Resource": [decode_function_arn]},
         {"Sid": "StartMatchWorkflow", "Effect": "Allow", "Action": ["states:StartExecution"],
          "Resource": [state_machine_arn]},
         iam.write_logs("WritePipeLog", log_group_arn),
@@ -94,11 +98,11 @@ def create_pipe(name: str, args: TriggerArgs, parent: pulumi.Resource) -> aws.pi
         ),
         statements=pulumi.Output.all(
             args.data_stream_arn, args.dlq_arn, args.key_arn, args.log_group_arn,
-            args.match_state_machine_arn,
+            args.match_state_machine_arn, args.decode_function_arn,
         ).apply(
             lambda v: pipe_statements(
                 stream_arn=v[0], dlq_arn=v[1], key_arn=v[2], log_group_arn=v[3],
-                state_machine_arn=v[4], region=args.region,
+                state_machine_arn=v[4], decode_function_arn=v[5], region=args.region,
             )
         ),
         parent=parent,
@@ -108,9 +112,13 @@ def create_pipe(name: str, args: TriggerArgs, parent: pulumi.Resource) -> aws.pi
     return aws.pipes.Pipe(
         name,
         name=pipe,
-        description="facewatch: face-search records with faces (or malformed) -> match workflow",
+        description="facewatch: face-search records with faces (or malformed) -> decode -> "
+        "match workflow",
         role_arn=role.arn,
         source=args.data_stream_arn,
+        # The decode Lambda (handlers/decode.py) gets the filtered batch (up to 6 MB) and
+        # returns the compact batch the workflow starts with (under Step Functions' 256 KB).
+        enrichment=args.decode_function_arn,
         target=args.match_state_machine_arn,
         source_parameters={
             "filter_criteria": {

@@ -1,6 +1,6 @@
 """Workflow: both state machines from `workflows/`, their roles and logs, what starts them
-(the Pipe and the EventBridge rule), the match workflow's two Lambdas (decode, snapshot) and
-the dead-letter queue.
+(the Pipe, with the decode Lambda as its enrichment, and the EventBridge rule), the match
+workflow's snapshot Lambda and the dead-letter queue.
 
 Each definition is built once per deploy inside `Output.apply` by the same builder the
 local mode and the tests use; the role policy is derived from that very definition by
@@ -32,7 +32,7 @@ from facewatch.workflows.settings import (
     IndexingWorkflowSettings,
     MatchWorkflowSettings,
 )
-from infra import iam, snapshot_function, triggers
+from infra import decode_function, iam, snapshot_function, triggers
 from infra.lambda_function import PythonFunctionArgs, python_function
 from infra.workflow_role import with_infra_statements
 
@@ -147,22 +147,21 @@ class Workflow(pulumi.ComponentResource):
             ),
             parent=self,
         )
-        # Decoding is pure computation on the batch the workflow passes in: its role may only
-        # write the function's own logs (hence no X-Ray permission and no active tracing).
-        self.decode_function = python_function(
+        # The Pipe's enrichment: it decodes each batch before the workflow starts (the
+        # workflow no longer invokes it), and may only write what it offloads.
+        self.decode_function = decode_function.decode_function(
             f"{name}-decode",
-            PythonFunctionArgs(
+            decode_function.DecodeFunctionArgs(
                 function_name=f"{args.prefix}-decode",
-                handler="handlers.decode.lambda_handler",
-                description="facewatch decode Lambda: checks each batch's Kinesis records",
                 region=args.region,
                 account_id=args.account_id,
                 partition=args.partition,
                 key_arn=args.key_arn,
+                audit_bucket=args.audit_bucket.bucket,
+                audit_bucket_arn=args.audit_bucket.arn,
+                unknown_face_alerts=args.unknown_face_alerts,
                 log_retention_days=args.log_retention_days,
                 package=args.lambda_package,
-                timeout=30,
-                memory_size=256,
             ),
             parent=self,
         )
@@ -193,7 +192,6 @@ class Workflow(pulumi.ComponentResource):
             audit=args.audit_bucket.bucket,
             dlq=self.dead_letter_queue.url,
             snapshot=self.snapshot_function.arn,
-            decode=self.decode_function.arn,
             sns=c.sns_topic_arn,
             **c.connection_arns,
         ).apply(
@@ -205,7 +203,6 @@ class Workflow(pulumi.ComponentResource):
                 audit_bucket=v["audit"],
                 dead_letter_queue_url=v["dlq"],
                 snapshot_function_arn=v["snapshot"],
-                decode_function_arn=v["decode"],
                 channels=_channels(c, v),
                 dedupe_window_seconds=args.dedupe_window_seconds,
                 unknown_face_alerts=args.unknown_face_alerts,
@@ -253,6 +250,7 @@ class Workflow(pulumi.ComponentResource):
             data_stream_arn=args.data_stream.arn,
             faces_bucket=args.faces_bucket.bucket,
             match_state_machine_arn=self.match_state_machine.arn,
+            decode_function_arn=self.decode_function.arn,
             indexing_state_machine_arn=self.indexing_state_machine.arn,
             unknown_face_alerts=args.unknown_face_alerts,
             log_group_arn=self._log_group(

@@ -1,21 +1,24 @@
-"""The match workflow: Kinesis face-search records in, deduplicated and audited alerts out.
+"""The match workflow: the Pipe's decoded batch in, deduplicated and audited alerts out.
 
-Input: the JSON array of Kinesis records an EventBridge Pipe (FIRE_AND_FORGET) starts the
-execution with (``data`` base64 JSON, ``approximateArrivalTimestamp``, ...).
+Input: what the EventBridge Pipe's enrichment (handlers/decode.py: decode, check, coalesce,
+keep the batch under the payload budget) returns for a batch of Kinesis records, a one-element
+array ``[<batch>]`` as Pipes pass an enrichment's array response on, or the bare ``<batch>``:
+``{"Matches", "UnknownFaces", "Rejected", "AnyRejected", "AnyMalformed", "Summary"}``. The
+Pipe (FIRE_AND_FORGET) starts the execution with it; the raw records (up to 1 MB each) never
+reach the state machine.
 
-    PrepareBatch -> DecodeRecords (Lambda: decode, check and coalesce, see handlers/decode.py)
+    ReadBatch (Choice: array or object) -> PrepareBatch
       -> HandleFaces (Map, one per (camera, best match's ExternalImageId) of the batch:
          workflows.match_person, then workflows.match_notify)
       -> with unknown_face_alerts: HandleUnknownFaces (Map, one per camera with unknown faces)
-      -> any malformed record? HandleMalformedRecords (Map: DLQ message + audit record each)
-         -> Fail "MalformedRecord" : Succeed "Done"
+      -> any rejected record? HandleRejectedRecords (Map: DLQ message + audit record each)
+         -> Fail "MalformedRecord" (any malformed) / "OversizedRecord" : Succeed "Done"
 
-The decode Lambda coalesces the sightings of one face identity on one camera within a batch
-(a person in view gives ~5 records a second): the Maps iterate only over what must be
-handled, never per record, and each handled match's audit record lists the sightings that
-joined it. A malformed record never stops the rest of its batch, and there is no retry
-loop: the Pipe does not redeliver, so every outcome is an audit object, a DLQ message, or both. The
-execution ends FAILED (state ``MalformedRecord``) when a record was malformed, so the console
+The Maps iterate only over what must be handled, never per record, and each handled match's
+audit record lists the sightings that joined it. A rejected record (malformed, or too big for
+an execution input: then offloaded to S3 by the enrichment) never stops the rest of its batch,
+and there is no retry loop: the Pipe does not redeliver, so every outcome is an audit object,
+a DLQ message, or both. The execution ends FAILED when a record was rejected, so the console
 shows it.
 
 Pure Python, no Pulumi: ``infra/``, the local mode and the tests all build this definition.
@@ -25,8 +28,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from facewatch.workflows.asl import State, catch_all, retry
-from facewatch.workflows.match_common import LAMBDA_TRANSIENT, dead_letter_state, sighting_fields
+from facewatch.workflows.asl import State
+from facewatch.workflows.match_common import dead_letter_state, sighting_fields
 from facewatch.workflows.match_notify import (
     ADOPT_PERSON_STATE,
     DEDUPE_UNAVAILABLE_STATE,
@@ -44,9 +47,13 @@ from facewatch.workflows.match_person import (
 )
 from facewatch.workflows.settings import MatchWorkflowSettings
 
+# What a rejected entry of the decoded batch holds (handlers/decode.py).
+REJECTED_FIELDS = ("RecordIndex", "Outcome", "Kind", "Problem", "Record", "Offloaded")
+
 MALFORMED_STATE = "MalformedRecord"
 MALFORMED_ERROR = "Facewatch.MalformedRecord"
-BATCH_FAILED_STATE = "BatchNotDecoded"
+OVERSIZED_STATE = "OversizedRecord"
+OVERSIZED_ERROR = "Facewatch.OversizedRecord"
 # The unknown-face Map's copies of the face states (Dedupe, notify, audit) get this prefix.
 UNKNOWN_PREFIX = "Unknown"
 
@@ -55,7 +62,7 @@ def _start_time_part(index: int) -> str:
     # The date of the first state's entry ($$.State.EnteredTime, ISO 8601: "2024-05-01T12:...")
     # split on '-' and 'T' gives year, month, day. Not $$.Execution.StartTime: moto passes that
     # to intrinsics as a datetime object, which States.StringSplit/Format reject; EnteredTime
-    # is a string on both, and PrepareBatch is entered when the execution starts.
+    # is a string on both, and PrepareBatch is entered as the execution starts.
     return f"States.ArrayGetItem(States.StringSplit($$.State.EnteredTime, '-T'), {index})"
 
 
@@ -74,10 +81,10 @@ def _face_states(settings: MatchWorkflowSettings, first: dict[str, State]) -> di
 def _face_item(settings: MatchWorkflowSettings, match: dict[str, Any]) -> dict[str, Any]:
     """A face Map's ItemSelector: the handled face, its record's context, the audit draft.
 
-    The decode Lambda gives each handled face with its record's context (handlers/decode.py),
-    so the face branch starts at its first useful state. ``Sighting`` is the audit document
-    of a suppressed match but for ``person`` (set by the person states) and the outcome fields
-    (``Suppressed``): built here, it costs no state transition.
+    The Pipe's enrichment gives each handled face with its record's context
+    (handlers/decode.py), so the face branch starts at its first useful state. ``Sighting``
+    is the audit document of a suppressed match but for ``person`` (set by the person states)
+    and the outcome fields (``Suppressed``): built here, it costs no state transition.
     """
     item = "$$.Map.Item.Value"
     return {
@@ -90,7 +97,7 @@ def _face_item(settings: MatchWorkflowSettings, match: dict[str, Any]) -> dict[s
         # input. (AWS limits MathAdd to 32-bit integers: epoch seconds fit until 2038.)
         "ExpiresAt.$": f"States.MathAdd({item}.ArrivalSeconds, {settings.dedupe_window_seconds})",
         "Kinesis.$": f"{item}.Kinesis",
-        "Decoded.$": f"{item}.Decoded",
+        "Frame.$": f"{item}.Frame",
         "Coalesced.$": f"{item}.Coalesced",
         "MaxSimilarity.$": f"{item}.MaxSimilarity",
         "AuditPrefix.$": "$.AuditPrefix",
@@ -102,7 +109,7 @@ def _face_item(settings: MatchWorkflowSettings, match: dict[str, Any]) -> dict[s
             arrival_seconds=f"{item}.ArrivalSeconds",
             face=f"{item}.Face",
             kinesis=f"{item}.Kinesis",
-            decoded=f"{item}.Decoded",
+            frame=f"{item}.Frame",
             coalesced=f"{item}.Coalesced",
         ),
         "Suppressed": {"outcome": "suppressed", "dedupe": "suppressed"},
@@ -148,11 +155,15 @@ def _face_maps(settings: MatchWorkflowSettings, next_state: str) -> dict[str, St
     matched = {
         "Best.$": best,
         "Similarity.$": f"{best}.Similarity",
-        "SimilarityText.$": f"States.Format('similarity {{}}%', {best}.Similarity)",
+        # Rounded to one decimal by the decode Lambda (ASL cannot round); the audit record
+        # keeps the exact Similarity.
+        "SimilarityRounded.$": "$$.Map.Item.Value.SimilarityRounded",
+        "SimilarityText.$": "$$.Map.Item.Value.SimilarityText",
         "ExternalImageId.$": f"{best}.Face.ExternalImageId",
     }
     unknown = {
         "Similarity": None,
+        "SimilarityRounded": None,
         "SimilarityText": "no match in the collection",
         "ExternalImageId": None,
     }
@@ -191,50 +202,53 @@ def _face_maps(settings: MatchWorkflowSettings, next_state: str) -> dict[str, St
     }
 
 
-def _malformed_map(settings: MatchWorkflowSettings) -> State:
-    """One iteration per malformed record: DLQ message + audit record; then the Fail state."""
-    malformed_body = {
-        "kind": "malformed-record",
+def _rejected_map(settings: MatchWorkflowSettings) -> State:
+    """One iteration per rejected record: DLQ message + audit record; then a Fail state."""
+    rejected_body = {
+        "kind.$": "$.Kind",
         "problem.$": "$.Problem",
         "record.$": "$.Record",
+        # Where the enrichment put the record as received (null when it is inline).
+        "offloaded.$": "$.Offloaded",
         "executionArn.$": "$$.Execution.Id",
     }
     item = "$$.Map.Item.Value"
     return {
         "Type": "Map",
-        "ItemsPath": "$.Decoded.Malformed",
+        "ItemsPath": "$.Decoded.Rejected",
         "ItemSelector": {
-            "Problem.$": f"{item}.Problem",
-            "Record.$": f"{item}.Record",
-            "RecordIndex.$": f"{item}.RecordIndex",
+            **{f"{field}.$": f"{item}.{field}" for field in REJECTED_FIELDS},
             "AuditPrefix.$": "$.AuditPrefix",
         },
         "ItemProcessor": {
             "ProcessorConfig": {"Mode": "INLINE"},
-            "StartAt": "MalformedToDeadLetterQueue",
+            "StartAt": "RejectedToDeadLetterQueue",
             "States": {
-                "MalformedToDeadLetterQueue": dead_letter_state(
-                    settings, malformed_body, "BuildAuditMalformed"
+                "RejectedToDeadLetterQueue": dead_letter_state(
+                    settings, rejected_body, "BuildAuditRejected"
                 ),
                 **audit_states(
                     settings,
-                    "AuditMalformed",
-                    "States.Format('{}/record-{}-malformed.json', $.AuditPrefix, $.RecordIndex)",
-                    {"outcome": "malformed", **malformed_body},
-                    {"Status": "malformed"},
-                    "",
-                    # The DLQ already holds the record: an audit failure still says "malformed".
-                    "MalformedOutcome",
+                    "AuditRejected",
+                    "States.Format('{}/record-{}-{}.json', $.AuditPrefix, $.RecordIndex, "
+                    "$.Outcome)",
+                    {"outcome.$": "$.Outcome", **rejected_body},
+                    {"Written": True},
+                    "RejectedOutcome",
+                    # The DLQ already holds the record: an audit failure still says what
+                    # became of it.
+                    "RejectedOutcome",
+                    result_path="$.Audit",
                 ),
-                "MalformedOutcome": {
+                "RejectedOutcome": {
                     "Type": "Pass",
-                    "Result": {"Status": "malformed"},
+                    "Parameters": {"Status.$": "$.Outcome"},
                     "End": True,
                 },
             },
         },
-        "ResultPath": "$.Decoded.Malformed",
-        "Next": MALFORMED_STATE,
+        "ResultPath": "$.Decoded.Rejected",
+        "Next": "AnyMalformed",
     }
 
 
@@ -247,74 +261,68 @@ def build_match_definition(settings: MatchWorkflowSettings) -> dict[str, Any]:
         f"{_start_time_part(0)}, {_start_time_part(1)}, {_start_time_part(2)}, "
         "$$.Execution.Name)"
     )
+    prepare = {
+        "Type": "Pass",
+        "Parameters": {"Decoded.$": "$", "AuditPrefix.$": audit_prefix},
+        "Next": "HandleFaces",
+    }
     return {
-        "Comment": "facewatch match workflow: decode, resolve, dedupe, notify, audit.",
+        "Comment": "facewatch match workflow: resolve, dedupe, notify, audit a decoded batch.",
         "QueryLanguage": "JSONPath",
-        "StartAt": "PrepareBatch",
+        "StartAt": "ReadBatch",
         "States": {
-            "PrepareBatch": {
-                "Type": "Pass",
-                "Parameters": {"Records.$": "$", "AuditPrefix.$": audit_prefix},
-                "Next": "DecodeRecords",
+            # Pipes pass the enrichment's one-element array on as the execution input; the
+            # bare batch object is accepted too (the documentation does not rule out that
+            # Pipes unwrap it). An array has no "Matches" field.
+            "ReadBatch": {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$.Matches", "IsPresent": True, "Next": "PrepareBatch"}],
+                "Default": "PrepareArrayBatch",
             },
-            "DecodeRecords": {
-                "Type": "Task",
-                "Resource": "arn:aws:states:::lambda:invoke",
-                "Parameters": {
-                    "FunctionName": settings.decode_function_arn,
-                    "Payload": {
-                        "Records.$": "$.Records",
-                        "UnknownFaceAlerts": settings.unknown_face_alerts,
-                    },
-                },
-                "ResultSelector": {
-                    "Matches.$": "$.Payload.Matches",
-                    "UnknownFaces.$": "$.Payload.UnknownFaces",
-                    "Malformed.$": "$.Payload.Malformed",
-                    "AnyMalformed.$": "$.Payload.AnyMalformed",
-                    "Summary.$": "$.Payload.Summary",
-                },
-                "ResultPath": "$.Decoded",
-                "Retry": retry(LAMBDA_TRANSIENT, interval=2, attempts=4),
-                "Catch": [catch_all("BatchToDeadLetterQueue", "$.Failure")],
-                "Next": "HandleFaces",
+            "PrepareBatch": prepare,
+            "PrepareArrayBatch": {
+                **prepare,
+                "Parameters": {"Decoded.$": "$[0]", "AuditPrefix.$": audit_prefix},
             },
-            "BatchToDeadLetterQueue": dead_letter_state(
-                settings,
-                {
-                    "kind": "undecoded-batch",
-                    "error.$": "$.Failure",
-                    "records.$": "$.Records",
-                    "executionArn.$": "$$.Execution.Id",
-                },
-                BATCH_FAILED_STATE,
-            ),
-            BATCH_FAILED_STATE: {
-                "Type": "Fail",
-                "Error": "Facewatch.BatchNotDecoded",
-                "Cause": "The decode Lambda failed; the batch is in the dead-letter queue.",
+            **_face_maps(settings, "AnyRejected"),
+            "AnyRejected": {
+                "Type": "Choice",
+                "Choices": [
+                    {
+                        "Variable": "$.Decoded.AnyRejected",
+                        "BooleanEquals": True,
+                        "Next": "HandleRejectedRecords",
+                    }
+                ],
+                "Default": "Done",
             },
-            **_face_maps(settings, "AnyMalformed"),
+            "HandleRejectedRecords": _rejected_map(settings),
             "AnyMalformed": {
                 "Type": "Choice",
                 "Choices": [
                     {
                         "Variable": "$.Decoded.AnyMalformed",
                         "BooleanEquals": True,
-                        "Next": "HandleMalformedRecords",
+                        "Next": MALFORMED_STATE,
                     }
                 ],
-                "Default": "Done",
+                "Default": OVERSIZED_STATE,
             },
-            "HandleMalformedRecords": _malformed_map(settings),
             MALFORMED_STATE: {
                 "Type": "Fail",
                 "Error": MALFORMED_ERROR,
                 "Cause": "At least one record was malformed: see the dead-letter queue and the "
                 "audit objects named record-<i>-malformed.json; the other records were handled.",
             },
+            OVERSIZED_STATE: {
+                "Type": "Fail",
+                "Error": OVERSIZED_ERROR,
+                "Cause": "At least one record was too big for the execution input: it is in the "
+                "audit bucket (see the dead-letter queue and the audit objects named "
+                "record-<i>-oversized.json); the other records were handled.",
+            },
             # Output: {"Matches": [<each handled match's outcome>], "UnknownFaces": [...],
-            # "Malformed": [], "AnyMalformed": false, "Summary": {record/face/coalesced counts}}.
+            # "Rejected": [], "AnyRejected": false, "Summary": {record/face/coalesced counts}}.
             "Done": {"Type": "Succeed", "OutputPath": "$.Decoded"},
         },
     }

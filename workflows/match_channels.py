@@ -311,7 +311,9 @@ def _webhook(settings: MatchWorkflowSettings) -> dict[str, Any]:
         "type": "facewatch.match",
         "person.$": "$.Person.Name",
         "source.$": "$.Person.Source",
-        "similarity.$": "$.Match.Similarity",
+        # For people, like every channel: one decimal (the audit record keeps the exact value).
+        "similarity.$": "$.Match.SimilarityRounded",
+        "text.$": TEXT_MESSAGE,
         "camera.$": "$.Camera",
         "arrivalSeconds.$": "$.Now",
         "snapshotUrl.$": "$.Snapshot.Payload.url",

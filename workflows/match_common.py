@@ -80,7 +80,7 @@ def sighting_fields(
     arrival_seconds: str,
     face: str,
     kinesis: str,
-    decoded: str,
+    frame: str,
     coalesced: str,
 ) -> dict[str, Any]:
     """The fields of an audit record or DLQ message that describe a sighting, read from the
@@ -93,7 +93,9 @@ def sighting_fields(
         "maxSimilarity.$": max_similarity,
         "arrivalSeconds.$": arrival_seconds,
         "face.$": face,
-        "record": {"kinesis.$": kinesis, "data.$": decoded},
+        # Where the record is in the stream, and its frame (the enrichment drops the rest of
+        # the record: landmarks, pose, quality, the other faces).
+        "record": {"kinesis.$": kinesis, "frame.$": frame},
         # Later sightings of the same face on the same camera in this batch (handlers/decode.py).
         "coalesced.$": coalesced,
         "executionArn.$": "$$.Execution.Id",
@@ -111,7 +113,7 @@ def match_context() -> dict[str, Any]:
             arrival_seconds="$.Now",
             face="$.Face",
             kinesis="$.Kinesis",
-            decoded="$.Decoded",
+            frame="$.Frame",
             coalesced="$.Coalesced",
         ),
     }

@@ -40,8 +40,10 @@ def audit_states(
     outcome: dict[str, Any],
     next_state: str,
     failure_next: str,
+    result_path: str | None = None,
 ) -> dict[str, State]:
-    """``Build<name>`` assembles the document, ``<name>`` writes it to the audit bucket.
+    """``Build<name>`` assembles the document, ``<name>`` writes it to the audit bucket;
+    its output is ``outcome``, or the state with ``outcome`` at ``result_path``.
 
     The document is serialised with States.JsonToString: the S3 PutObject Body is a blob, and
     moto's aws-sdk task passes a JSON object through unserialised (AWS documents Body as a
@@ -65,6 +67,7 @@ def audit_states(
                 **S3_PUT_CHECKSUM,
             },
             "ResultSelector": outcome,
+            **({"ResultPath": result_path} if result_path else {}),
             "Retry": retry(S3_TRANSIENT),
             # The audit document must not be lost either: to the DLQ if S3 keeps failing.
             "Catch": [catch_all(failure_next, "$.AuditFailure")],
@@ -106,7 +109,8 @@ def notify_states(settings: MatchWorkflowSettings) -> dict[str, State]:
             "Parameters": {
                 "FunctionName": settings.snapshot_function_arn,
                 "Payload": {
-                    "Decoded.$": "$.Decoded",
+                    "Frame.$": "$.Frame",
+                    "BoundingBox.$": "$.Face.DetectedFace.BoundingBox",
                     "FaceIndex.$": "$.FaceIndex",
                     "Camera.$": "$.Camera",
                     "PersonName.$": "$.Person.Name",

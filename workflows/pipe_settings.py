@@ -12,3 +12,6 @@ BATCHING_WINDOW_SECONDS = 1
 MAXIMUM_RECORD_AGE_SECONDS = 3600
 # Attempts to start the workflow with a batch before the batch goes to the DLQ.
 MAXIMUM_RETRY_ATTEMPTS = 10
+# Step Functions' limit on an execution's input (and any state's data), in UTF-8 bytes. The
+# Pipe's enrichment (handlers/decode.py) keeps each batch well below it.
+EXECUTION_INPUT_LIMIT = 256 * 1024

@@ -33,6 +33,9 @@ AUDIT_PREFIX = "audit/"
 # The dedupe table's TTL attribute (epoch seconds): the match workflow's conditional write
 # reads it, DynamoDB TTL (the stack) and the local mode expire items by it.
 DEDUPE_TTL_ATTRIBUTE = "expiresAt"
+# Where the Pipe's enrichment (handlers/decode.py) writes, as received, the records a
+# Step Functions execution input cannot hold (too big, or large malformed ones).
+OFFLOAD_PREFIX = "oversized/"
 EDGE_STREAM_SUFFIX = "edge"
 # Each camera's Rekognition stream processor (stream-processor mode, and the local mode's
 # stand-in) is named PROCESSOR_PREFIX + camera.

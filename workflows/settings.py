@@ -90,9 +90,6 @@ class MatchWorkflowSettings:
     audit_bucket: str
     dead_letter_queue_url: str
     snapshot_function_arn: str
-    # The Lambda that decodes and checks each batch's records (handlers/decode.py): its own
-    # function, because decoding needs no AWS permission while the snapshot function does.
-    decode_function_arn: str
     channels: Channels = field(default_factory=Channels)
     dedupe_window_seconds: int = DEFAULT_DEDUPE_WINDOW_SECONDS
     unknown_face_alerts: bool = False

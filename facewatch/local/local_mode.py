@@ -159,9 +159,9 @@ class LocalMode:
         router = ChannelRouter(self.sink, http_task.send_request, self.http_passthrough)
         self._undo.extend(
             moto_plumbing.install_task_bridges(
+                # The decode Lambda is the Pipe's enrichment: `_make_pipe` runs it.
                 {
                     resources.snapshot_function: "facewatch.handlers.snapshot",
-                    resources.decode_function: "facewatch.handlers.decode",
                     resources.object_key_function: "facewatch.handlers.object_key",
                 },
                 router,
@@ -266,7 +266,7 @@ class LocalMode:
     def _make_pipe(self) -> KinesisPipe:
         from facewatch.workflows.pipe_filter import filter_criteria
 
-        from .pipe import patterns_from_filter_criteria
+        from .pipe import decode_enrichment, patterns_from_filter_criteria
 
         return KinesisPipe(
             kinesis=self.client("kinesis"),
@@ -277,6 +277,11 @@ class LocalMode:
             role_arn=self.resources.pipe_role_arn,
             patterns=patterns_from_filter_criteria(
                 filter_criteria(self.resources.unknown_face_alerts)
+            ),
+            enrichment=decode_enrichment(
+                self.client("s3"),
+                audit_bucket=self.resources.audit_bucket,
+                unknown_face_alerts=self.resources.unknown_face_alerts,
             ),
             dead_letters=self._dead_letters(),
             poll_interval=self.pipe_poll_interval,

@@ -6,7 +6,7 @@
   `http://localhost:$MOTO_PORT`) and the endpoint for `handlers/`' boto3 clients;
 - `serve`: werkzeug, threaded, as `ThreadedMotoServer` does, with `app` in front;
 - `install_task_bridges`: HTTP Task (capture sink unless passthrough) and Lambda tasks
-  (`handlers.snapshot`, `handlers.decode` in-process).
+  (`handlers.snapshot` in-process; `handlers.decode` is the local Pipe's enrichment).
 """
 
 from __future__ import annotations

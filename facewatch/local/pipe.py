@@ -1,12 +1,15 @@
 """The local stand-in for the stack's EventBridge Pipe (moto does not run Pipes).
 
 Reads the Kinesis data stream with GetShardIterator/GetRecords, keeps the records the
-stack's filter keeps (same patterns, evaluated by `event_pattern`), and starts the
-match workflow with the batch Pipes would send: a JSON array of Kinesis records, each
-shaped as EventBridge Pipes delivers them (base64 `data`, `partitionKey`,
-`sequenceNumber`, `approximateArrivalTimestamp` in epoch seconds, `eventSource`
-"aws:kinesis", `eventSourceARN`, ...). See
-https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-kinesis.html.
+stack's filter keeps (same patterns, evaluated by `event_pattern`), hands each batch to the
+enrichment as Pipes would send it: a JSON array of Kinesis records, each shaped as
+EventBridge Pipes delivers them (base64 `data`, `partitionKey`, `sequenceNumber`,
+`approximateArrivalTimestamp` in epoch seconds, `eventSource` "aws:kinesis",
+`eventSourceARN`, ...; see
+https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-kinesis.html), and starts
+the match workflow with what the enrichment returns: the stack's decode Lambda
+(`decode_enrichment`, handlers/decode.py run in-process). Like Step Functions, it refuses an
+execution input over `EXECUTION_INPUT_LIMIT`.
 
 Like Pipes, filtering sees `data` decoded as JSON when it is JSON (the record keeps
 base64 `data` in the batch); a record whose data is not JSON never matches a pattern that
@@ -15,7 +18,8 @@ https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-event-filterin
 Batching, retries and the dead-letter queue follow `workflows.pipe_settings`, the values the
 stack's Pipe is deployed with: records are buffered per shard until `BATCH_SIZE` are kept or
 `BATCHING_WINDOW_SECONDS` passed since the first one; StartExecution is retried (tenacity)
-`MAXIMUM_RETRY_ATTEMPTS` times after the first failure; a batch still failing, and any record
+`MAXIMUM_RETRY_ATTEMPTS` times after the first failure (the enrichment with it: Pipes rerun
+the whole pipe on a retry); a batch still failing, and any record
 older than `MAXIMUM_RECORD_AGE_SECONDS`, goes to the DLQ with its shard id and sequence
 numbers in `KinesisBatchInfo`, as Pipes' DLQ message carries them (the local message also
 holds the records themselves, since moto's stream is lost on `down`).
@@ -32,7 +36,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from facewatch.handlers import decode
 from facewatch.workflows import pipe_settings
+from facewatch.workflows.records import OFFLOAD_PREFIX
 
 from .delivery import DEFAULT_WAIT, DeadLetters, with_retries
 from .pipe_records import (
@@ -44,9 +50,12 @@ from .pipe_records import (
 )
 
 __all__ = [
+    "ExecutionInputTooLarge",
     "KinesisPipe",
     "PipeStats",
     "dead_letter_message",
+    "decode_enrichment",
+    "execution_input",
     "filter_view",
     "keep",
     "patterns_from_filter_criteria",
@@ -58,6 +67,34 @@ log = logging.getLogger("facewatch.local.pipe")
 DEFAULT_BATCH_SIZE = pipe_settings.BATCH_SIZE
 RETRIES_EXHAUSTED = "RetryAttemptsExhausted"
 RECORD_TOO_OLD = "RecordAgeExceeded"
+Enrichment = Callable[[list[dict[str, Any]]], Any]
+
+
+class ExecutionInputTooLarge(ValueError):
+    """Step Functions refuses an execution input over its limit (States.DataLimitExceeded)."""
+
+
+def decode_enrichment(s3: Any, *, audit_bucket: str, unknown_face_alerts: bool) -> Enrichment:
+    """The stack's enrichment (handlers/decode.py) as the Pipe invokes it, configured as
+    infra/decode_function.py configures the Lambda, writing offloaded records with `s3`."""
+    settings = decode.Settings(
+        unknown_face_alerts=unknown_face_alerts,
+        audit_bucket=audit_bucket,
+        offload_prefix=OFFLOAD_PREFIX,
+    )
+    writer = decode.s3_writer(s3)
+    return lambda records: decode.enrich(records, settings, writer)
+
+
+def execution_input(payload: Any) -> str:
+    """The execution input as Step Functions accepts it, or `ExecutionInputTooLarge`."""
+    text = json.dumps(payload)
+    size = len(text.encode("utf-8"))
+    if size > pipe_settings.EXECUTION_INPUT_LIMIT:
+        raise ExecutionInputTooLarge(
+            f"execution input of {size} bytes exceeds {pipe_settings.EXECUTION_INPUT_LIMIT}"
+        )
+    return text
 
 
 @dataclass
@@ -70,6 +107,8 @@ class PipeStats:
     millis_behind_latest: int = 0
     last_arrival_lag: float = 0.0
     executions: list[str] = field(default_factory=list)
+    # The size (UTF-8 bytes) of each execution input it started the workflow with.
+    input_sizes: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -95,6 +134,7 @@ class KinesisPipe:
         region: str,
         role_arn: str,
         patterns: Sequence[Mapping[str, Any]] = (),
+        enrichment: Enrichment | None = None,
         batch_size: int = DEFAULT_BATCH_SIZE,
         batching_window: float = pipe_settings.BATCHING_WINDOW_SECONDS,
         maximum_retry_attempts: int = pipe_settings.MAXIMUM_RETRY_ATTEMPTS,
@@ -113,6 +153,7 @@ class KinesisPipe:
         self.region = region
         self.role_arn = role_arn
         self.patterns = list(patterns)
+        self.enrichment = enrichment
         self.batch_size = batch_size
         self.batching_window = batching_window
         self.maximum_retry_attempts = maximum_retry_attempts
@@ -252,14 +293,20 @@ class KinesisPipe:
             self._dead_letter(shard_id, stale, RECORD_TOO_OLD, 0, None)
         if not fresh:
             return
-        payload = json.dumps(fresh)
+
+        def run() -> Any:
+            payload = self.enrichment(fresh) if self.enrichment is not None else fresh
+            text = execution_input(payload)
+            self.stats.input_sizes.append(len(text.encode("utf-8")))
+            return self.sfn.start_execution(
+                stateMachineArn=self.state_machine_arn,
+                name=str(uuid.uuid4()),  # moto needs a name; Pipes passes a UUID too
+                input=text,
+            )
+
         try:
             response = with_retries(
-                lambda: self.sfn.start_execution(
-                    stateMachineArn=self.state_machine_arn,
-                    name=str(uuid.uuid4()),  # moto needs a name; Pipes passes a UUID too
-                    input=payload,
-                ),
+                run,
                 attempts=1 + self.maximum_retry_attempts,
                 wait=self.retry_wait,
                 sleep=self.retry_sleep,

@@ -198,7 +198,6 @@ class LocalResources:
             audit_bucket=self.audit_bucket,
             dead_letter_queue_url=self.queue_url(endpoint_url, self.dead_letter_queue),
             snapshot_function_arn=self.snapshot_function_arn,
-            decode_function_arn=self.decode_function_arn,
             channels=self.channels_settings(endpoint_url),
             dedupe_window_seconds=self.dedupe_window_seconds,
             unknown_face_alerts=self.unknown_face_alerts,

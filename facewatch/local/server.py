@@ -8,7 +8,7 @@
   processor runs the camera agent on the camera's source (agent_runner.py);
 - the HTTP Task bridge (to the capture sink, except loopback URLs and the channels in
   `http_passthrough`, sent for real: sink.py) and the Lambda task
-  bridge (`handlers.snapshot` and `handlers.decode` in-process);
+  bridge (`handlers.snapshot` in-process; the local Pipe runs `handlers.decode` as its enrichment);
 - the stack's resources (resources.py; from a stack file with `--config`, stack_config.py),
   the S3 -> EventBridge adapter (s3_events.py) and the Pipe adapter (pipe.py), both with
   the stack's retries and DLQ (delivery.py).

@@ -1,4 +1,6 @@
-"""handlers/decode.py: every record decoded or named malformed; sightings coalesced per batch."""
+"""handlers/decode.py (the Pipe's enrichment): every record decoded or named malformed;
+sightings coalesced per batch; the entries compact (the oversized-batch tests are in
+test_decode_budget.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from facewatch.handlers.decode import lambda_handler
+import pytest
+
+from facewatch.handlers import decode_records
+from facewatch.handlers.decode import Settings, decode_batch
+from facewatch.workflows import records as records_contract
+from facewatch.workflows.records import SNAPSHOT_FIELD
 
 EVENT = json.loads(
     (Path(__file__).parent.parent / "events" / "stream_processor_record.json").read_text()
@@ -54,7 +61,29 @@ def _seen(camera: str, external_id: str, similarity: float = 99.0, at: float = 0
 
 
 def _decode(records: list[Any], unknown_face_alerts: bool = False) -> dict[str, Any]:
-    return lambda_handler({"Records": records, "UnknownFaceAlerts": unknown_face_alerts}, None)
+    settings = Settings(unknown_face_alerts, audit_bucket="audit", offload_prefix="oversized/")
+    return decode_batch(records, settings)
+
+
+def _compact(face: dict[str, Any]) -> dict[str, Any]:
+    """A face as an entry holds it: box, confidence and each match's ids and similarity."""
+    detected = face["DetectedFace"]
+    return {
+        "DetectedFace": {
+            "BoundingBox": detected["BoundingBox"],
+            "Confidence": detected.get("Confidence"),
+        },
+        "MatchedFaces": [
+            {
+                "Similarity": m["Similarity"],
+                "Face": {
+                    "FaceId": m["Face"].get("FaceId"),
+                    "ExternalImageId": m["Face"]["ExternalImageId"],
+                },
+            }
+            for m in face["MatchedFaces"]
+        ],
+    }
 
 
 def test_valid_record_is_decoded_with_camera_and_whole_seconds() -> None:
@@ -62,8 +91,25 @@ def test_valid_record_is_decoded_with_camera_and_whole_seconds() -> None:
     assert item["Camera"] == "front-door"
     assert item["ArrivalSeconds"] == 1_700_000_000
     assert item["RecordIndex"] == 0
-    assert item["Decoded"] == EVENT
-    assert "data" not in item["Kinesis"] and item["Kinesis"]["approximateArrivalTimestamp"]
+    assert item["Kinesis"]["approximateArrivalTimestamp"] == 1_700_000_000.75
+
+
+def test_an_entry_keeps_the_frame_and_the_compact_face_not_the_document() -> None:
+    # given a stream processor record (landmarks, pose, quality, a matched face's own box...)
+    record = _record(_encode(EVENT))
+    # when it is decoded
+    [item] = _decode([record])["Matches"]
+    # then the entry holds the frame's KinesisVideo fields and the face's box, confidence
+    # and match ids, and nothing of the raw record's data
+    assert item["Frame"] == EVENT["InputInformation"]["KinesisVideo"]
+    assert item["Face"] == _compact(EVENT["FaceSearchResponse"][0])
+    assert "Landmarks" not in json.dumps(item) and record["data"] not in json.dumps(item)
+    assert set(item["Kinesis"]) == {
+        "shardId",
+        "sequenceNumber",
+        "partitionKey",
+        "approximateArrivalTimestamp",
+    }
 
 
 def test_faces_are_split_by_match_with_the_best_match_picked() -> None:
@@ -75,14 +121,11 @@ def test_faces_are_split_by_match_with_the_best_match_picked() -> None:
     batch = _decode([record], unknown_face_alerts=True)
     # then each face keeps its index; the matched one carries its highest-similarity match
     [handled] = batch["Matches"]
-    assert (handled["FaceIndex"], handled["Face"], handled["Best"]) == (
-        1,
-        matched,
-        _match("a", 98.5),
-    )
+    assert (handled["FaceIndex"], handled["Face"]) == (1, _compact(matched))
+    assert handled["Best"] == {"Similarity": 98.5, "Face": {"FaceId": None, "ExternalImageId": "a"}}
     assert handled["MaxSimilarity"] == 98.5 and handled["Coalesced"] == []
     [unknown_item] = batch["UnknownFaces"]
-    assert (unknown_item["FaceIndex"], unknown_item["Face"]) == (0, unknown)
+    assert (unknown_item["FaceIndex"], unknown_item["Face"]) == (0, _compact(unknown))
     assert "Best" not in unknown_item and unknown_item["MaxSimilarity"] is None
 
 
@@ -121,6 +164,7 @@ def test_same_person_same_camera_is_handled_once_with_the_others_coalesced() -> 
     assert batch["Summary"] == {
         "Records": 5,
         "Malformed": 0,
+        "Oversized": 0,
         "MatchedFaces": 5,
         "Matches": 1,
         "UnmatchedFaces": 0,
@@ -188,16 +232,19 @@ def test_malformed_record_keeps_its_batch_index_and_spares_the_others() -> None:
     # when the batch is decoded
     batch = _decode([_seen("front-door", "lin"), bad, _seen("front-door", "alex", at=2)])
     # then the record comes back as received, with its position and problem; the others proceed
-    assert batch["AnyMalformed"] is True
-    [malformed] = batch["Malformed"]
+    assert batch["AnyMalformed"] is True and batch["AnyRejected"] is True
+    [malformed] = batch["Rejected"]
     assert (malformed["RecordIndex"], malformed["Record"]) == (1, bad)
+    assert (malformed["Outcome"], malformed["Kind"]) == ("malformed", "malformed-record")
+    assert malformed["Offloaded"] is None
     assert malformed["Problem"].startswith("'data' is not base64")
     assert [m["RecordIndex"] for m in batch["Matches"]] == [0, 2]
 
 
 def test_batch_without_malformed_records_says_so() -> None:
     batch = _decode([_seen("front-door", "lin")])
-    assert batch["AnyMalformed"] is False and batch["Malformed"] == []
+    assert batch["AnyMalformed"] is False and batch["AnyRejected"] is False
+    assert batch["Rejected"] == []
 
 
 def test_each_problem_is_named() -> None:
@@ -214,9 +261,48 @@ def test_each_problem_is_named() -> None:
         _record(_encode(bad_camera)),
         _record(_encode(EVENT), arrival="yesterday"),
     ]
-    problems = [item["Problem"] for item in _decode(records)["Malformed"]]
+    problems = [item["Problem"] for item in _decode(records)["Rejected"]]
     assert "not base64" in problems[0]
     assert "not UTF-8 JSON" in problems[1]
     assert "MatchedFaces[0].Face.ExternalImageId" in problems[2]
     assert "names no camera" in problems[3]
     assert "approximateArrivalTimestamp" in problems[4]
+
+
+@pytest.mark.parametrize(
+    ("exact", "text"),
+    [
+        (80.95174655705812, "similarity 81.0%"),
+        (80.95, "similarity 81.0%"),  # half up, though the float is 80.9499999...
+        (80.94999, "similarity 80.9%"),
+        (97.312, "similarity 97.3%"),
+        (100.0, "similarity 100.0%"),
+    ],
+)
+def test_similarity_text_has_one_decimal_rounded_half_up(exact: float, text: str) -> None:
+    [item] = _decode([_seen("front-door", "lin", similarity=exact)])["Matches"]
+    assert item["SimilarityText"] == text
+    assert item["SimilarityRounded"] == float(text.split()[1].rstrip("%"))
+    assert item["Best"]["Similarity"] == item["MaxSimilarity"] == exact
+
+
+def test_edge_snapshot_keys_of_the_face_go_with_its_frame() -> None:
+    # given an edge record naming the agent's frame and one crop per face
+    document = _document("gate", _face(), _face(_match("lin", 99.0)))
+    document[SNAPSHOT_FIELD] = {
+        "Bucket": "audit",
+        "FrameKey": "snapshots/gate/1/frame.jpg",
+        "FaceKeys": ["snapshots/gate/1/face-0.jpg", "snapshots/gate/1/face-1.jpg"],
+    }
+    # when decoded
+    [item] = _decode([_record(_encode(document))])["Matches"]
+    # then the matched face (index 1) names its own crop
+    assert item["Frame"]["Snapshot"] == {
+        "Bucket": "audit",
+        "FrameKey": "snapshots/gate/1/frame.jpg",
+        "FaceKey": "snapshots/gate/1/face-1.jpg",
+    }
+
+
+def test_the_handler_reads_the_snapshot_field_the_record_contract_names() -> None:
+    assert decode_records.SNAPSHOT_FIELD == records_contract.SNAPSHOT_FIELD

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import os
 from collections.abc import Iterator
 from typing import Any
@@ -20,6 +21,7 @@ os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 
 from facewatch.handlers import snapshot
+from facewatch.handlers.decode_records import decode_record
 from facewatch.workflows import records
 
 STREAM_ARN = "arn:aws:kinesisvideo:us-east-1:123456789012:stream/front-door/1700000000000"
@@ -55,6 +57,23 @@ def _record(**snapshot_field: Any) -> dict[str, Any]:
     if snapshot_field:
         record["FacewatchSnapshot"] = snapshot_field
     return record
+
+
+def _event(document: dict[str, Any], camera: str, name: str) -> dict[str, Any]:
+    """The snapshot task's input for face 0, as the workflow builds it from the entry the
+    Pipe's enrichment makes of this document (its Frame and the face's BoundingBox)."""
+    record = {
+        "data": base64.b64encode(json.dumps(document).encode()).decode(),
+        "approximateArrivalTimestamp": 1_700_000_000.5,
+    }
+    entry = decode_record(record)["Faces"][0]
+    return {
+        "Frame": entry["Frame"],
+        "BoundingBox": entry["Face"]["DetectedFace"]["BoundingBox"],
+        "FaceIndex": 0,
+        "Camera": camera,
+        "PersonName": name,
+    }
 
 
 @pytest.fixture
@@ -108,9 +127,7 @@ def test_stream_mode_crops_the_face_and_presigns_it(s3: Any, kvs: tuple[Stubber,
         },
     )
     # when the snapshot task runs for face 0
-    result = snapshot.lambda_handler(
-        {"Decoded": _record(), "FaceIndex": 0, "Camera": "front-door", "PersonName": "A <b>"}, None
-    )
+    result = snapshot.lambda_handler(_event(_record(), "front-door", "A <b>"), None)
     # then the crop (box 0.25 x 0.5 of the frame plus a 25% margin) is stored and presigned
     assert result["available"] is True, result
     assert result["key"] == "snapshots/front-door/1700000000500/face-0.jpg"
@@ -126,9 +143,7 @@ def test_stream_mode_without_image_degrades(s3: Any, kvs: tuple[Stubber, Stubber
     media.add_response(
         "get_images", {"Images": [{"TimeStamp": 1_700_000_000.5, "Error": "NO_MEDIA"}]}
     )
-    result = snapshot.lambda_handler(
-        {"Decoded": _record(), "FaceIndex": 0, "Camera": "front-door", "PersonName": "Lin"}, None
-    )
+    result = snapshot.lambda_handler(_event(_record(), "front-door", "Lin"), None)
     assert result["available"] is False
     assert "NO_MEDIA" in result["error"]
     assert result["html_image"] == "" and result["text_image"] == ""
@@ -137,9 +152,7 @@ def test_stream_mode_without_image_degrades(s3: Any, kvs: tuple[Stubber, Stubber
 def test_stream_mode_kvs_error_degrades(s3: Any, kvs: tuple[Stubber, Stubber]) -> None:
     _, media = kvs
     media.add_client_error("get_images", service_error_code="ResourceNotFoundException")
-    result = snapshot.lambda_handler(
-        {"Decoded": _record(), "FaceIndex": 0, "Camera": "c", "PersonName": "x"}, None
-    )
+    result = snapshot.lambda_handler(_event(_record(), "c", "x"), None)
     assert result["available"] is False and "ResourceNotFoundException" in result["error"]
 
 
@@ -149,9 +162,7 @@ def test_edge_mode_presigns_the_uploaded_crop(s3: Any) -> None:
     record = _record(
         Bucket=BUCKET, FrameKey="snapshots/front-door/1700000000500/frame.jpg", FaceKeys=[key]
     )
-    result = snapshot.lambda_handler(
-        {"Decoded": record, "FaceIndex": 0, "Camera": "front-door", "PersonName": "Lin"}, None
-    )
+    result = snapshot.lambda_handler(_event(record, "front-door", "Lin"), None)
     assert result["available"] is True
     assert (result["bucket"], result["key"]) == (BUCKET, key)
 
@@ -160,9 +171,7 @@ def test_edge_mode_missing_object_degrades(s3: Any) -> None:
     record = _record(
         Bucket=BUCKET, FrameKey="snapshots/x/frame.jpg", FaceKeys=["snapshots/x/face-0.jpg"]
     )
-    result = snapshot.lambda_handler(
-        {"Decoded": record, "FaceIndex": 0, "Camera": "x", "PersonName": "y"}, None
-    )
+    result = snapshot.lambda_handler(_event(record, "x", "y"), None)
     assert result["available"] is False and result["url"] is None
 
 
@@ -193,9 +202,7 @@ def test_presigned_link_uses_the_configured_lifetime(s3: Any) -> None:
     s3.put_object(Bucket=BUCKET, Key=key, Body=_frame())
     record = _record(Bucket=BUCKET, FrameKey=key, FaceKeys=[key])
 
-    result = snapshot.lambda_handler(
-        {"Decoded": record, "FaceIndex": 0, "Camera": "front-door", "PersonName": "Lin"}, None
-    )
+    result = snapshot.lambda_handler(_event(record, "front-door", "Lin"), None)
 
     # the s3 fixture sets url_expiry_seconds=600 (SigV4 links carry it as X-Amz-Expires)
     query = parse_qs(urlsplit(result["url"]).query)
@@ -209,9 +216,7 @@ def test_links_made_in_us_east_1_are_signed_with_sigv4(s3: Any) -> None:
     s3.put_object(Bucket=BUCKET, Key=key, Body=_frame())
     record = _record(Bucket=BUCKET, FrameKey=key, FaceKeys=[key])
     # when the snapshot task presigns it
-    result = snapshot.lambda_handler(
-        {"Decoded": record, "FaceIndex": 0, "Camera": "front-door", "PersonName": "Lin"}, None
-    )
+    result = snapshot.lambda_handler(_event(record, "front-door", "Lin"), None)
     # then the link is a Signature Version 4 link
     query = parse_qs(urlsplit(result["url"]).query)
     assert query["X-Amz-Algorithm"] == ["AWS4-HMAC-SHA256"], result["url"]
@@ -233,9 +238,7 @@ def test_the_stream_mode_crop_is_uploaded_with_a_sha256_checksum(
         None,
     )
     # when the snapshot task stores the crop
-    result = snapshot.lambda_handler(
-        {"Decoded": _record(), "FaceIndex": 0, "Camera": "front-door", "PersonName": "Lin"}, None
-    )
+    result = snapshot.lambda_handler(_event(_record(), "front-door", "Lin"), None)
     # then S3 holds it with the SHA-256 checksum sent with the upload
     assert result["available"] is True, result
     head = s3.head_object(Bucket=BUCKET, Key=result["key"], ChecksumMode="ENABLED")

@@ -19,7 +19,7 @@ def lambda_package(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """What `make lambda-package` builds, minus Pillow (the mocks never read the archive)."""
     path = tmp_path_factory.mktemp("lambda-package")
     (path / "handlers").mkdir()
-    for module in ("snapshot", "decode", "object_key"):
+    for module in ("snapshot", "decode", "decode_records", "object_key"):
         (path / "handlers" / f"{module}.py").write_text("")
     previous = os.environ.get(PACKAGE_DIR_VARIABLE)
     os.environ[PACKAGE_DIR_VARIABLE] = str(path)

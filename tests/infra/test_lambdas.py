@@ -1,5 +1,6 @@
-"""The workflows' Lambdas: decode and object-key (no AWS permission beyond their own logs)
-and snapshot, each with its own role and KMS-encrypted log group, each invoked by a workflow."""
+"""The stack's Lambdas: decode (the Pipe's enrichment: its own logs, and putting only under
+the offload prefix), snapshot (invoked by the match workflow) and object-key (invoked by the
+indexing workflow; its own logs only), each with its own role and KMS-encrypted log group."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from infra_policies import role_policy
 from stack_configs import ONE_CAMERA, THREE_EDGE_CAMERAS
 from stack_harness import ACCOUNT, StackRun
 
+from facewatch.workflows.records import OFFLOAD_PREFIX
+
 CONFIGS = {
     "stream-processor": (ONE_CAMERA, "us-east-1"),
     "edge": (THREE_EDGE_CAMERAS, "eu-west-3"),
@@ -21,9 +24,6 @@ FUNCTIONS = {
     "snapshot": "handlers.snapshot.lambda_handler",
     "object-key": "handlers.object_key.lambda_handler",
 }
-MATCH_FUNCTIONS = ("decode", "snapshot")
-# Pure computation: their roles may only write their own logs.
-LOGS_ONLY = ("decode", "object-key")
 
 
 @pytest.fixture(scope="module", params=list(CONFIGS))
@@ -70,11 +70,10 @@ def test_each_function_has_its_own_role_and_log_group(run: StackRun, kind: str) 
     ]
 
 
-@pytest.mark.parametrize("kind", LOGS_ONLY)
-def test_pure_function_role_may_only_write_its_own_logs(run: StackRun, kind: str) -> None:
-    group = run.named(f"workflow-{kind}-logs").outputs["arn"]
+def test_object_key_role_may_only_write_its_own_logs(run: StackRun) -> None:
+    group = run.named("workflow-object-key-logs").outputs["arn"]
 
-    assert role_policy(run, f"workflow-{kind}-role") == [
+    assert role_policy(run, "workflow-object-key-role") == [
         {
             "Sid": "WriteOwnLogs",
             "Effect": "Allow",
@@ -83,7 +82,39 @@ def test_pure_function_role_may_only_write_its_own_logs(run: StackRun, kind: str
         }
     ]
     # Active tracing would need X-Ray permissions the role does not have.
-    assert run.named(f"workflow-{kind}").inputs["tracingConfig"] == {"mode": "PassThrough"}
+    assert run.named("workflow-object-key").inputs["tracingConfig"] == {"mode": "PassThrough"}
+
+
+def test_decode_role_writes_its_logs_and_puts_only_under_the_offload_prefix(
+    run: StackRun,
+) -> None:
+    group = run.named("workflow-decode-logs").outputs["arn"]
+    bucket_arn = run.named("storage-audit").outputs["arn"]
+    key_arn = run.named("storage-key").outputs["arn"]
+
+    assert role_policy(run, "workflow-decode-role") == [
+        {
+            "Sid": "WriteOwnLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": [f"{group}:*"],
+        },
+        {
+            "Sid": "OffloadOversizedRecords",
+            "Effect": "Allow",
+            "Action": ["s3:PutObject"],
+            "Resource": [f"{bucket_arn}/{OFFLOAD_PREFIX}*"],
+        },
+        {
+            "Sid": "EncryptOffloadedRecords",
+            "Effect": "Allow",
+            "Action": ["kms:GenerateDataKey"],
+            "Resource": [key_arn],
+            "Condition": {"StringEquals": {"kms:ViaService": [f"s3.{run.region}.amazonaws.com"]}},
+        },
+    ]
+    # Active tracing would need X-Ray permissions the role does not have.
+    assert run.named("workflow-decode").inputs["tracingConfig"] == {"mode": "PassThrough"}
 
 
 def test_snapshot_role_writes_its_own_logs_not_the_decode_ones(run: StackRun) -> None:
@@ -95,17 +126,39 @@ def test_snapshot_role_writes_its_own_logs_not_the_decode_ones(run: StackRun) ->
     assert run.named("workflow-snapshot").inputs["tracingConfig"] == {"mode": "Active"}
 
 
-def test_match_workflow_invokes_each_function_and_its_role_names_both(run: StackRun) -> None:
-    definition = json.loads(run.named("workflow-match").inputs["definition"])
-    arns = {kind: run.named(f"workflow-{kind}").outputs["arn"] for kind in MATCH_FUNCTIONS}
+def test_the_pipe_enriches_with_the_decode_function_and_may_invoke_only_it(
+    run: StackRun,
+) -> None:
+    pipe = run.one("aws:pipes/pipe:Pipe").inputs
+    decode_arn = run.named("workflow-decode").outputs["arn"]
+    invoke = [
+        s for s in role_policy(run, "workflow-pipe-role") if "lambda:InvokeFunction" in s["Action"]
+    ]
+
+    assert pipe["enrichment"] == decode_arn
+    assert invoke == [
+        {
+            "Sid": "InvokeDecodeEnrichment",
+            "Effect": "Allow",
+            "Action": ["lambda:InvokeFunction"],
+            "Resource": [decode_arn],
+        }
+    ]
+
+
+def test_the_match_workflow_invokes_only_the_snapshot_function(run: StackRun) -> None:
+    definition = json.dumps(run.named("workflow-match").inputs["definition"])
+    decode_arn = run.named("workflow-decode").outputs["arn"]
+    snapshot_arn = run.named("workflow-snapshot").outputs["arn"]
     invoke = [
         s for s in role_policy(run, "workflow-match-role") if "lambda:InvokeFunction" in s["Action"]
     ]
 
-    assert definition["States"]["DecodeRecords"]["Parameters"]["FunctionName"] == arns["decode"]
+    # The decode function runs before the execution (the Pipe's enrichment): the
+    # definition does not name it, and the workflow's role may not invoke it.
+    assert decode_arn not in definition
     invoked = {r for s in invoke for r in s["Resource"]}
-    # Each function, and (for qualified invocations) its versions/aliases: nothing else.
-    assert {r.removesuffix(":*") for r in invoked} == set(arns.values())
+    assert {r.removesuffix(":*") for r in invoked} == {snapshot_arn}
 
 
 def test_snapshot_link_lifetime_comes_from_the_config(stack: Callable[..., StackRun]) -> None:
@@ -113,8 +166,6 @@ def test_snapshot_link_lifetime_comes_from_the_config(stack: Callable[..., Stack
 
     variables = run.named("workflow-snapshot").inputs["environment"]["variables"]
     assert variables["SNAPSHOT_URL_EXPIRY_SECONDS"] == "900"
-    # Decoding reads no setting: nothing to configure there.
-    assert run.named("workflow-decode").inputs["environment"] == {"variables": {}}
 
 
 def test_indexing_workflow_invokes_only_the_object_key_function(run: StackRun) -> None:
@@ -128,3 +179,17 @@ def test_indexing_workflow_invokes_only_the_object_key_function(run: StackRun) -
 
     assert definition["States"]["Decode key"]["Parameters"]["FunctionName"] == arn
     assert {r.removesuffix(":*") for s in invoke for r in s["Resource"]} == {arn}
+
+
+@pytest.mark.parametrize("alerts", [False, True])
+def test_the_decode_function_is_configured_by_the_stack(
+    stack: Callable[..., StackRun], alerts: bool
+) -> None:
+    run = stack({**ONE_CAMERA, "unknownFaceAlerts": alerts})
+
+    variables = run.named("workflow-decode").inputs["environment"]["variables"]
+    assert variables == {
+        "AUDIT_BUCKET": run.named("storage-audit").outputs["bucket"],
+        "OFFLOAD_PREFIX": OFFLOAD_PREFIX,
+        "UNKNOWN_FACE_ALERTS": "true" if alerts else "false",
+    }

@@ -225,7 +225,6 @@ def match_settings(run: StackRun) -> Any:
         audit_bucket=outputs_of(run, "storage-audit")["bucket"],
         dead_letter_queue_url=outputs_of(run, "workflow-dlq")["url"],
         snapshot_function_arn=outputs_of(run, "workflow-snapshot")["arn"],
-        decode_function_arn=outputs_of(run, "workflow-decode")["arn"],
         channels=Channels(email=EmailChannel("a@example.com", ("b@example.com",))),
     )
 

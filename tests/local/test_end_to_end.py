@@ -24,6 +24,7 @@ from facewatch.local.resources import LocalResources
 from facewatch.local.server import LocalMode
 from facewatch.local.sink import captured
 from facewatch.local.state import write_state
+from facewatch.workflows.records import camera_from_stream_arn
 
 from .conftest import ALEX, CAMERA, LIN, PHOTOS
 
@@ -127,7 +128,7 @@ def test_every_audit_record_is_complete(run: Run) -> None:
         assert doc["executionArn"].startswith("arn:aws:states:")
         assert doc["record"]["kinesis"]["sequenceNumber"]
         assert doc["record"]["kinesis"]["partitionKey"] == CAMERA
-        assert doc["record"]["data"]["FaceSearchResponse"]
+        assert camera_from_stream_arn(doc["record"]["frame"]["StreamArn"]) == CAMERA
         assert doc["face"]
         if alert.outcome == "notified":
             assert alert.snapshot and alert.channels

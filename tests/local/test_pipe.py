@@ -315,3 +315,47 @@ def test_records_older_than_the_maximum_age_go_to_the_dlq_not_the_workflow(
     (message,) = dead_letters(aws)
     assert message["context"]["condition"] == RECORD_TOO_OLD
     assert message["KinesisBatchInfo"]["batchSize"] == 1
+
+
+def _crowd(faces: int) -> dict[str, Any]:
+    """A frame of a crowd: `faces` matched faces, each with Rekognition's full detail."""
+    document = record(matched=True)
+    face = document["FaceSearchResponse"][0]
+    face["DetectedFace"]["Landmarks"] = [{"Type": f"p{i}", "X": 0.5, "Y": 0.5} for i in range(30)]
+    face["DetectedFace"]["BoundingBox"] = {"Left": 0.1, "Top": 0.1, "Width": 0.2, "Height": 0.2}
+    document["FaceSearchResponse"] = [json.loads(json.dumps(face)) for _ in range(faces)]
+    return document
+
+
+def test_the_execution_starts_with_what_the_enrichment_returns(aws: dict[str, Any]) -> None:
+    # given a pipe whose enrichment answers with a summary of the batch
+    put_matches(aws, 3)
+    pipe = make_pipe(aws)
+    seen: list[int] = []
+
+    def enrichment(batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        seen.append(len(batch))
+        return [{"Records": len(batch)}]
+
+    pipe.enrichment = enrichment
+    # when it delivers the batch
+    pipe.poll_once()
+    # then the enrichment got the Pipes batch, and the workflow its answer
+    assert seen == [3]
+    assert inputs(aws) == [[{"Records": 3}]]  # type: ignore[comparison-overlap]
+
+
+def test_a_batch_over_the_execution_input_limit_is_refused_like_step_functions(
+    aws: dict[str, Any],
+) -> None:
+    # given records of a crowd, over 256 KB in all, and no enrichment to make them compact
+    for _ in range(3):
+        put(aws, json.dumps(_crowd(60)).encode())
+    pipe = make_pipe(aws)
+    # when the pipe delivers them
+    pipe.poll_once()
+    # then no execution starts, and the batch ends in the dead-letter queue
+    assert inputs(aws) == []
+    (message,) = dead_letters(aws)
+    assert "exceeds" in message["context"]["errorMessage"]
+    assert pipe.stats.records_dead_lettered == 3

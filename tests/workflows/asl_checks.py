@@ -189,7 +189,6 @@ def match_settings(
         audit_bucket="facewatch-audit-bucket",
         dead_letter_queue_url=DLQ_URL,
         snapshot_function_arn="arn:aws:lambda:us-east-1:123456789012:function:facewatch-snapshot",
-        decode_function_arn="arn:aws:lambda:us-east-1:123456789012:function:facewatch-decode",
         channels=channels,
         unknown_face_alerts=unknown_face_alerts,
     )

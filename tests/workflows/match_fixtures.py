@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from http_endpoint import HttpEndpoint, http_endpoint
 from match_harness import (
-    DECODE_FUNCTION,
     PARTITION,
     RECIPIENT,
     SENDER,
@@ -33,7 +32,6 @@ from match_records import (
 
 __all__ = [
     "ACCOUNT",
-    "DECODE_FUNCTION",
     "EVENTS",
     "PARTITION",
     "RECIPIENT",

@@ -3,7 +3,9 @@
 The harness creates the stack's resources in moto as `infra/` would (registry and dedupe
 tables, faces and audit buckets, dead-letter queue, SNS topic observed through an SQS
 subscription, SES identity), installs the bridges from `facewatch.local.bridge`, and runs the
-definition from `workflows.match.build_match_definition`.
+definition from `workflows.match.build_match_definition`. Records go in as the Pipe sends
+them: through the stack's enrichment (handlers/decode.py, as `facewatch.local.pipe` runs it),
+whose output must be a valid Step Functions execution input (at most 256 KB).
 """
 
 from __future__ import annotations
@@ -31,8 +33,9 @@ os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 
-from facewatch.handlers import decode, snapshot
+from facewatch.handlers import snapshot
 from facewatch.local.bridge import http_task, lambda_task
+from facewatch.local.pipe import decode_enrichment, execution_input
 from facewatch.workflows.match import build_match_definition
 from facewatch.workflows.settings import (
     AwsEnvironment,
@@ -54,7 +57,6 @@ PARTITION = "aws"
 SENDER = "alerts@facewatch.example"
 RECIPIENT = "guard@facewatch.example"
 SNAPSHOT_FUNCTION = "facewatch-snapshot"
-DECODE_FUNCTION = "facewatch-decode"
 
 
 @dataclass
@@ -136,11 +138,24 @@ class MatchHarness:
             )
 
     # -- running -----------------------------------------------------------
+    def enrich(self, records: list[dict[str, Any]]) -> Any:
+        """What the Pipe's enrichment returns for this batch (offloading to the audit bucket)."""
+        return decode_enrichment(
+            self.clients["s3"],
+            audit_bucket=self.settings.audit_bucket,
+            unknown_face_alerts=self.settings.unknown_face_alerts,
+        )(records)
+
     def start(self, records: list[dict[str, Any]]) -> str:
+        """Start an execution as the Pipe does for this batch of Kinesis records."""
+        return self.start_input(self.enrich(records))
+
+    def start_input(self, payload: Any) -> str:
+        """Start an execution with this input (refused over Step Functions' limit)."""
         return self.clients["stepfunctions"].start_execution(
             stateMachineArn=self.state_machine_arn,
             name=f"exec-{uuid.uuid4().hex}",
-            input=json.dumps(records),
+            input=execution_input(payload),
         )["executionArn"]
 
     def wait(self, execution_arn: str, timeout: float = 60.0) -> dict[str, Any]:
@@ -282,7 +297,6 @@ def harness(
             audit_bucket="facewatch-audit",
             dead_letter_queue_url=dlq,
             snapshot_function_arn=f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{SNAPSHOT_FUNCTION}",
-            decode_function_arn=f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{DECODE_FUNCTION}",
             channels=Channels(
                 email=EmailChannel(sender=SENDER, recipients=(RECIPIENT,)),
                 sns=SnsChannel(topic_arn=topic),
@@ -311,10 +325,7 @@ def harness(
             snapshot.Settings(audit_bucket="facewatch-audit", url_expiry_seconds=600),
         )
         monkeypatch.setattr(snapshot, "s3", clients["s3"])
-        functions = {
-            SNAPSHOT_FUNCTION: snapshot.lambda_handler,
-            DECODE_FUNCTION: decode.lambda_handler,
-        }
+        functions = {SNAPSHOT_FUNCTION: snapshot.lambda_handler}
         with lambda_task.install(functions), http_task.install():
             harness = MatchHarness(settings=settings, clients=clients, sns_queue_url=observer)
             yield harness.deploy()

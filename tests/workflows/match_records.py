@@ -92,3 +92,36 @@ def sighting(
     return kinesis_record(
         face_document(camera, detected_face(matched_face(external_image_id, similarity))), arrival
     )
+
+
+def crowd_face(external_image_id: str | None) -> dict[str, Any]:
+    """A detected face as Rekognition writes it (landmarks, pose, quality), matched to one
+    photo or to none: a crowd's records are made of these."""
+    template = json.loads((EVENTS / "stream_processor_record.json").read_text())
+    face = copy.deepcopy(template["FaceSearchResponse"][0])
+    if external_image_id is None:
+        face["MatchedFaces"] = []
+    else:
+        face["MatchedFaces"] = [matched_face(external_image_id, similarity=97.0)]
+    return dict(face)
+
+
+def crowd_record(
+    camera: str,
+    faces: int,
+    *,
+    matched: list[str],
+    arrival: float = 1_700_000_000.25,
+    producer_ts: float = 1_700_000_000.0,
+) -> dict[str, Any]:
+    """One frame of a crowd: `faces` faces, the first ones matched to `matched` (one each)."""
+    identities: list[str | None] = [*matched, *[None] * (faces - len(matched))]
+    document = face_document(
+        camera, *[crowd_face(identity) for identity in identities], producer_ts=producer_ts
+    )
+    return kinesis_record(document, arrival)
+
+
+def data_size(record: dict[str, Any]) -> int:
+    """The size of a record's data blob as Kinesis counts it (before base64)."""
+    return len(base64.b64decode(record["data"]))

@@ -63,10 +63,16 @@ def _assert_match_context(
     audit: dict[str, Any], sent: dict[str, Any], described: dict[str, Any]
 ) -> None:
     """What every audit record of a handled match holds, whatever the dedupe outcome."""
-    # the raw record: the Kinesis envelope without `data`, and `data` decoded
+    # where the record is in the stream, and its frame (not the whole decoded document)
     document = json.loads(base64.b64decode(sent["data"]))
-    assert audit["record"]["kinesis"] == {k: v for k, v in sent.items() if k != "data"}
-    assert audit["record"]["data"] == document
+    assert audit["record"]["kinesis"] == {
+        "shardId": sent["eventID"].split(":")[0],
+        "sequenceNumber": sent["sequenceNumber"],
+        "partitionKey": sent["partitionKey"],
+        "approximateArrivalTimestamp": sent["approximateArrivalTimestamp"],
+    }
+    assert audit["record"]["frame"] == document["InputInformation"]["KinesisVideo"]
+    assert "data" not in audit["record"]
     # the resolved name (from the key tag of the best match's photo)
     assert audit["person"]["Name"] == "Lin-Manuel Miranda"
     assert audit["person"]["Source"] == "object-key-tag"

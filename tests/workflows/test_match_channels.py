@@ -159,3 +159,50 @@ def test_only_configured_channels_appear_in_the_definition(harness: MatchHarness
         assert absent not in text
     none = json.dumps(build_match_definition(replace(settings, channels=Channels())))
     assert "Parallel" not in none and "sendEmail" not in none
+
+
+EXACT = 80.95174655705812  # what Rekognition reports; people read "81.0%"
+
+
+def test_channel_texts_show_the_similarity_with_one_decimal(
+    harness: MatchHarness, http_endpoint: HttpEndpoint
+) -> None:
+    # given all five channels, and Lin seen with a similarity full of digits
+    h = harness
+    h.enrol("people/lin.png", "Lin", "people_lin.png")
+    # when the match is handled
+    result = h.run([sighting("front-door", "people_lin.png", similarity=EXACT)])
+    assert result["status"] == "SUCCEEDED", h.explain(result)
+    # then every text people read says 81.0%, and none the raw float
+    [request] = h.scheduled_parameters(result["executionArn"], "sendEmail")
+    body = request["Content"]["Simple"]["Body"]
+    [slack] = http_endpoint.requests_to("/slack")
+    [whatsapp] = http_endpoint.requests_to("/wa/v21.0/1234/messages")
+    [hook] = http_endpoint.requests_to("/hook")
+    texts = {
+        "email text": body["Text"]["Data"],
+        "email html": body["Html"]["Data"],
+        "sns": h.sns_messages()[0],
+        "slack": slack["body"]["text"],
+        "slack block": slack["body"]["blocks"][0]["text"]["text"],
+        "whatsapp": whatsapp["body"]["text"]["body"],
+        "webhook": hook["body"]["text"],
+    }
+    for channel, text in texts.items():
+        assert "(similarity 81.0%)" in text or "<p>similarity 81.0%</p>" in text, channel
+        assert str(EXACT) not in text and "80.9" not in text, channel
+    # and the webhook's number is rounded the same way
+    assert hook["body"]["similarity"] == 81.0
+
+
+def test_audit_record_keeps_the_exact_similarity(harness: MatchHarness) -> None:
+    # given Lin seen with a similarity full of digits
+    h = harness
+    h.enrol("people/lin.png", "Lin", "people_lin.png")
+    # when the match is handled
+    result = h.run([sighting("front-door", "people_lin.png", similarity=EXACT)])
+    # then the audit record holds the value Rekognition reported, unrounded
+    assert result["status"] == "SUCCEEDED", h.explain(result)
+    [audit] = h.audit_objects().values()
+    assert audit["similarity"] in (EXACT, [EXACT])  # moto may wrap an indexed path's value
+    assert audit["maxSimilarity"] == EXACT

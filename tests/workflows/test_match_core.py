@@ -66,7 +66,7 @@ def _face_branch_states(h: MatchHarness, execution_arn: str) -> list[str]:
         if e["type"].endswith("StateEntered")
     ]
     start = entered.index("HandleFaces") + 1
-    return entered[start : entered.index("AnyMalformed", start)]
+    return entered[start : entered.index("AnyRejected", start)]
 
 
 def test_suppressed_duplicate_ends_its_face_branch_in_three_transitions(

@@ -86,8 +86,7 @@ def test_malformed_record_is_not_retried(harness: MatchHarness) -> None:
         for e in h.history(result["executionArn"])
         if e["type"].endswith("StateEntered")
     ]
-    assert entered.count("DecodeRecords") == 1
-    assert entered.count("MalformedToDeadLetterQueue") == 1
+    assert entered.count("RejectedToDeadLetterQueue") == 1
     assert entered[-1] == "MalformedRecord"
 
 
@@ -102,7 +101,7 @@ def test_unknown_face_is_ignored_by_default(harness: MatchHarness) -> None:
     # (faces without matches are not even iterated: no state transition)
     output = json.loads(result["output"])
     assert output["Matches"] == [] and output["UnknownFaces"] == []
-    assert output["Summary"]["UnmatchedFaces"] == 1 and output["AnyMalformed"] is False
+    assert output["Summary"]["UnmatchedFaces"] == 1 and output["AnyRejected"] is False
 
 
 def test_unknown_face_alerts_once_per_camera(harness: MatchHarness) -> None:
@@ -130,3 +129,20 @@ def test_empty_face_search_response_does_nothing(harness: MatchHarness) -> None:
     result = h.run([kinesis_record(face_document("front-door"))])
     assert result["status"] == "SUCCEEDED", h.explain(result)
     assert h.sns_messages() == [] and h.audit_objects() == {}
+
+
+@pytest.mark.parametrize("shape", ["array", "object"])
+def test_the_decoded_batch_is_read_as_an_array_or_a_bare_object(
+    harness: MatchHarness, shape: str
+) -> None:
+    # given the enrichment's answer for Lin's sighting, handed over as Pipes pass it (the
+    # one-element array) or unwrapped
+    h = sns_only(harness)
+    h.enrol("people/lin.png", "Lin", "people_lin.png")
+    [batch] = h.enrich([sighting("front-door", "people_lin.png")])
+    # when the execution starts with it
+    result = h.wait(h.start_input([batch] if shape == "array" else batch))
+    # then Lin is notified either way
+    assert result["status"] == "SUCCEEDED", h.explain(result)
+    [message] = h.sns_messages()
+    assert message.startswith("Lin was seen on camera front-door")

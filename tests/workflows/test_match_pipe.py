@@ -19,7 +19,7 @@ from match_fixtures import (  # noqa: F401  (pytest fixtures)
     http_endpoint,
 )
 
-from facewatch.local.pipe import KinesisPipe, patterns_from_filter_criteria
+from facewatch.local.pipe import KinesisPipe, decode_enrichment, patterns_from_filter_criteria
 from facewatch.workflows.match import MALFORMED_ERROR
 from facewatch.workflows.pipe_filter import filter_criteria
 from facewatch.workflows.settings import Channels, SnsChannel
@@ -42,6 +42,11 @@ def piped(harness: MatchHarness) -> tuple[MatchHarness, Any, KinesisPipe]:
         region=REGION,
         role_arn="arn:aws:iam::123456789012:role/pipe",
         patterns=patterns_from_filter_criteria(filter_criteria(h.settings.unknown_face_alerts)),
+        enrichment=decode_enrichment(
+            h.clients["s3"],
+            audit_bucket=h.settings.audit_bucket,
+            unknown_face_alerts=h.settings.unknown_face_alerts,
+        ),
     )
     pipe.start()
     pipe.stop()  # no background thread: the tests poll explicitly

@@ -31,6 +31,8 @@ from facewatch.workflows.settings import Channels
 EDGE_RECORD = json.loads((EVENTS / "edge_agent_record.json").read_text())
 NAME = "Lin-Manuel Miranda"
 SIMILARITY = EDGE_RECORD["FaceSearchResponse"][0]["MatchedFaces"][0]["Similarity"]
+assert SIMILARITY == 97.312  # the texts say it with one decimal:
+SIMILARITY_TEXT = "similarity 97.3%"
 FAILURE_MESSAGE = "GetImages endpoint exploded"
 
 
@@ -105,7 +107,7 @@ def test_snapshot_crash_sends_messages_without_image(
     h, described = crashed
     # then SNS, the email and the webhook name him, with no link and no image
     [message] = h.sns_messages()
-    assert message == f"{NAME} was seen on camera front-door (similarity {SIMILARITY}%)."
+    assert message == f"{NAME} was seen on camera front-door ({SIMILARITY_TEXT})."
     assert _text_part(h, described["executionArn"]) == message
     [email] = h.emails()
     assert "Snapshot" not in email.body and "http" not in email.body and "<img" not in email.body
