@@ -2,7 +2,7 @@
 
 Combines the state transitions that bench/workflow_cost.py measures (it runs the real match
 definition in moto) with the workload assumptions and the prices below, each with its source,
-and prints the README's cost table. Nothing here is measured on AWS.
+and prints the cost table of docs/cost.md. Nothing here is measured on AWS.
 
 One price could not be read from any source: Amazon Rekognition's streaming face search, per
 minute of video (AWS's pricing page renders its tables dynamically, and the feature is closed
@@ -40,8 +40,8 @@ RATES: dict[str, float | None] = {
 }
 SYMBOLS = {"streaming": "P_min"}
 STREAMING_ITEM = "Rekognition streaming face search (60 min)"
-# Each table row and its price as the README states it; sources are numbered as in the
-# README's list under the table.
+# Each table row and its price as docs/cost.md states it; sources are numbered as in its
+# list under the table.
 PRICE_TEXT = {
     STREAMING_ITEM: "**not found** per minute of video [1]",
     "Rekognition SearchFacesByImage": "$0.001 per image, first 1M a month (third parties) [11]",
