@@ -30,7 +30,7 @@ def test_package_without_the_decode_handler_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A package built before decode became a function of its own.
-    package = _package(tmp_path, "snapshot", "object_key")
+    package = _package(tmp_path, "snapshot", "decode_records", "object_key")
     monkeypatch.setenv(lambda_function.PACKAGE_DIR_VARIABLE, str(package))
 
     with pytest.raises(pulumi.RunError, match=r"handlers/decode\.py not found"):
@@ -41,7 +41,7 @@ def test_package_without_the_object_key_handler_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A package built before the indexing workflow's object-key Lambda existed.
-    package = _package(tmp_path, "snapshot", "decode")
+    package = _package(tmp_path, "snapshot", "decode", "decode_records")
     monkeypatch.setenv(lambda_function.PACKAGE_DIR_VARIABLE, str(package))
 
     with pytest.raises(pulumi.RunError, match=r"handlers/object_key\.py not found"):
@@ -49,7 +49,7 @@ def test_package_without_the_object_key_handler_is_refused(
 
 
 def test_built_package_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    package = _package(tmp_path, "snapshot", "decode", "object_key")
+    package = _package(tmp_path, *lambda_function.HANDLER_MODULES)
     monkeypatch.setenv(lambda_function.PACKAGE_DIR_VARIABLE, str(package))
 
     assert lambda_function.package_dir() == package
