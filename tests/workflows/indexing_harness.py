@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,6 +11,7 @@ from typing import Any
 
 import boto3
 from asl_checks import ENV, indexing_settings
+from executions import wait_for_end
 from fake_rekognition import FakeRekognition, photo
 from moto import mock_aws
 
@@ -60,14 +60,7 @@ class IndexingEnv:
             name=f"test-{uuid.uuid4()}",
             input=json.dumps(event),
         )
-        deadline = time.monotonic() + EXECUTION_TIMEOUT_SECONDS
-        while True:
-            described = self.sfn.describe_execution(executionArn=started["executionArn"])
-            if described["status"] != "RUNNING":
-                return dict(described)
-            if time.monotonic() > deadline:
-                raise AssertionError(f"execution still running after {EXECUTION_TIMEOUT_SECONDS}s")
-            time.sleep(0.05)
+        return wait_for_end(self.sfn, started["executionArn"], EXECUTION_TIMEOUT_SECONDS)
 
     def created(self, key: str) -> dict[str, Any]:
         return self.run(s3_event("Object Created", self.settings.faces_bucket, key))

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -21,6 +20,7 @@ from typing import Any
 
 import boto3
 import pytest
+from executions import wait_for_end
 from http_endpoint import HttpEndpoint
 from match_records import ACCOUNT, REGION
 from moto import mock_aws
@@ -159,14 +159,7 @@ class MatchHarness:
         )["executionArn"]
 
     def wait(self, execution_arn: str, timeout: float = 60.0) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while True:
-            described = self.clients["stepfunctions"].describe_execution(executionArn=execution_arn)
-            if described["status"] != "RUNNING":
-                return described
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{execution_arn} still RUNNING after {timeout}s")
-            time.sleep(0.05)
+        return wait_for_end(self.clients["stepfunctions"], execution_arn, timeout)
 
     def run(self, records: list[dict[str, Any]], timeout: float = 60.0) -> dict[str, Any]:
         return self.wait(self.start(records), timeout)

@@ -8,12 +8,12 @@ wildcard (``[]``) and with the state failing, the other behaviour AWS may have
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from collections.abc import Iterator
 
 import boto3
 import pytest
+from executions import wait_for_end
 from indexing_harness import IndexingEnv, indexing_env
 from jsonpath_behaviours import empty_wildcards_fail
 from moto import mock_aws
@@ -45,13 +45,7 @@ def _run_pass(parameters: dict[str, str], document: dict[str, object]) -> dict[s
         started = sfn.start_execution(
             stateMachineArn=arn, name=f"probe-{uuid.uuid4()}", input=json.dumps(document)
         )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            described = sfn.describe_execution(executionArn=started["executionArn"])
-            if described["status"] != "RUNNING":
-                return dict(described)
-            time.sleep(0.05)
-        raise AssertionError("probe execution did not end within 30 s")
+        return wait_for_end(sfn, started["executionArn"], timeout=30)
 
 
 def test_moto_gives_an_empty_list_for_a_wildcard_matching_nothing() -> None:
