@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from facewatch.workflows.asl import LAMBDA_TRANSIENT as LAMBDA_TRANSIENT  # re-exported for match_*
 from facewatch.workflows.asl import (
     SQS_TRANSIENT,
     State,

@@ -11,9 +11,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from facewatch.workflows.asl import S3_PUT_CHECKSUM, S3_TRANSIENT, State, catch_all, retry
+from facewatch.workflows.asl import (
+    LAMBDA_TRANSIENT,
+    S3_PUT_CHECKSUM,
+    S3_TRANSIENT,
+    State,
+    catch_all,
+    retry,
+)
 from facewatch.workflows.match_channels import channel_branches
-from facewatch.workflows.match_common import LAMBDA_TRANSIENT, dead_letter_state, match_context
+from facewatch.workflows.match_common import dead_letter_state, match_context
 from facewatch.workflows.settings import MatchWorkflowSettings
 
 SNAPSHOT_STATE = "TakeSnapshot"
