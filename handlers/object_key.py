@@ -23,7 +23,11 @@ class NotAKey(ValueError):
 def decoded_key(key: str) -> dict[str, Any]:
     # unquote_plus: '+' is a space and %XX a UTF-8 byte, as S3's notifications encode keys
     # (application/x-www-form-urlencoded); %20 for a space decodes the same way.
-    decoded = unquote_plus(key, encoding="utf-8", errors="strict")
+    try:
+        decoded = unquote_plus(key, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError:
+        # %XX sequences that are not UTF-8: not an encoded key, so nothing to retry with.
+        decoded = key
     return {"Key": decoded, "Changed": decoded != key}
 
 
@@ -31,8 +35,4 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     key = event.get("Key") if isinstance(event, dict) else None
     if not isinstance(key, str):
         raise NotAKey(f"expected {{'Key': <string>}}, got {event!r:.200}")
-    try:
-        return decoded_key(key)
-    except UnicodeDecodeError:
-        # %XX sequences that are not UTF-8: not an encoded key, so nothing to retry with.
-        return {"Key": key, "Changed": False}
+    return decoded_key(key)
